@@ -66,6 +66,11 @@ export interface GeneratorConfig {
   wAvgBeta?: number;
   /** Learning-rate multiplier of the mapping network (0.01). */
   mappingLrMultiplier?: number;
+  /**
+   * Official num_fp16_res (4): layers with s·2^numFp16Res > s_N are flagged `useFp16`. Only a flag
+   * here (the official code runs them in float16 on CUDA); kept so geometry matches layers.json.
+   */
+  numFp16Res?: number;
   /** Ladder switches (configs D–H); absent/defaults = the official T/R behaviour. */
   ladder?: LadderSwitches;
 }
@@ -91,6 +96,14 @@ export interface InputSpec {
   size: number; // pixels, canvas + margins
   samplingRate: number;
   bandwidth: number;
+  /**
+   * True when the band fills the whole grid (s₀/2 − bandwidth ≤ 0, the rigid configs): the official
+   * amplitude fade clamp(1 − (‖f‖ − bw)/(s₀/2 − bw), 0, 1) would divide by zero, so it becomes a hard
+   * cut (1 for ‖f‖ ≤ bw, 0 beyond). False for T/R (fade over (2, 8]).
+   */
+  hardBandCut: boolean;
+  /** Learned transform (r_c, r_s, t_x, t_y) from ws[0] (H, T, R); without it there is no input affine. */
+  learnedTransform: boolean;
 }
 
 /** One synthesis layer's geometry, computed once from the config (names follow layers.json). */
@@ -105,7 +118,11 @@ export interface LayerSpec {
   outCutoff: number;
   inHalfWidth: number;
   outHalfWidth: number;
-  /** f_t of the output (stopband), = outCutoff + outHalfWidth where the schedule defines it. */
+  /**
+   * f_t of the output: the schedule's minimum stopband. Flexible (T, R): Eq. 35's f_t[i] (official
+   * `stopbands[i]`; the actual stopband edge f_c + f_h = max(f_t, s/2) can lie above it). Rigid (D–H),
+   * which defines the band by f_h instead: f_c + f_h.
+   */
   outStopband: number;
   inSize: number;
   outSize: number;
@@ -126,6 +143,10 @@ export interface LayerSpec {
   /** Gain and slope of the nonlinearity: √2 and 0.2 (1 and 1 for ToRGB). */
   gain: number;
   slope: number;
+  /** f_t of the input (= the previous layer's outStopband; for layer 0 the input signal's). */
+  inStopband: number;
+  /** Official use_fp16 flag (s·2^numFp16Res > s_N); informational, we always compute in float32. */
+  useFp16: boolean;
 }
 
 export interface SynthesisGeometry {
@@ -133,4 +154,15 @@ export interface SynthesisGeometry {
   layers: LayerSpec[];
   /** num_ws = numLayers + 2 (input affine, layers, ToRGB). */
   numWs: number;
+  /** The config the geometry was computed from, every default filled in (see `resolveConfig`). */
+  config: ResolvedConfig;
 }
+
+/**
+ * A config with every optional field resolved to its value (official defaults, or derived values such
+ * as the rigid schedule's layer count) and every ladder switch set. `convClamp` stays nullable.
+ */
+export type ResolvedConfig = Required<Omit<GeneratorConfig, 'ladder' | 'convClamp'>> & {
+  convClamp: number | null;
+  ladder: Required<LadderSwitches>;
+};
