@@ -1,12 +1,13 @@
 /**
  * `npm run bench [-- group...]`: run the benchmark groups and print one table (median of repeats).
- * Groups: signal, generator (add `--quick` for fewer repeats).
+ * Groups: signal, generator, pickle (add `--quick` for fewer repeats).
  */
 import { formatTable, type BenchRow } from './harness.js';
 
 const groups: Record<string, () => Promise<{ rows: (opts: { quick: boolean }) => Promise<BenchRow[]> }>> = {
   signal: () => import('./signal.js'),
   generator: () => import('./generator.js'),
+  pickle: () => import('./pickle.js'),
 };
 
 const args = process.argv.slice(2);

@@ -1,1 +1,37 @@
+/**
+ * aliasfree/generator — the StyleGAN3 generator (configs T, R and the ladder D–H) on TensorFlow.js.
+ * See ../../docs and the API contract (shared/docs/api.md, section `aliasfree/generator`).
+ */
 export * from './types.js';
+export * from './config.js';
+export * from './geometry.js';
+export * from './parameters.js';
+export { setBackend, backendInfo, ensureBackend } from './backend.js';
+export type { BackendName, BackendInfo, BackendAttempt } from './backend.js';
+export { Generator, parseTransform } from './generator.js';
+export type {
+  LayerInfo,
+  LatentInput,
+  MappingOptions,
+  SynthesisOptions,
+  SynthesisResult,
+  Transform3x3,
+} from './generator.js';
+export {
+  createGenerator,
+  loadGenerator,
+  saveGenerator,
+  generatorFromSnapshot,
+  initialState,
+  validateState,
+  designLayerFilter,
+  initKwargsFromConfig,
+  stateLayout,
+} from './weights.js';
+export type { GeneratorSnapshot, StateDict, StateTensor } from './weights.js';
+export { Rng } from './rng.js';
+export { memoryLimits, setMemoryLimits } from './limits.js';
+export { modulatedConv2d, modulatedConv2dNHWC, prepareModConvWeight } from './ops/modulated-conv.js';
+export { filteredLreluTf, FilteredLreluPlan } from './ops/filtered-lrelu.js';
+export type { FilteredLreluParams, FilterTaps } from './ops/filtered-lrelu.js';
+export { biasActTf } from './ops/bias-act.js';

@@ -1,0 +1,142 @@
+/**
+ * `aliasfree generate`: PNG images for a list of seeds and a GIF that either translates or rotates
+ * the input Fourier features (an equivariant generator moves its whole image; texture sticking
+ * shows as details that stay put) or walks between the latents of consecutive seeds.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import ndarray from 'ndarray';
+import { setBackend } from '../generator/backend.js';
+import type { ConfigName } from '../generator/config.js';
+import type { Generator } from '../generator/generator.js';
+import { imageToPng, tensorToTiles } from '../viz/figures/images.js';
+import { encodeGif } from '../io/gif.js';
+import { buildGenerator, latents } from './build.js';
+import { progress } from './progress.js';
+
+export interface GenerateOptions {
+  config: ConfigName;
+  weights?: string;
+  resolution: number;
+  channelBase?: number;
+  channelMax?: number;
+  seeds: number[];
+  weightSeed: number;
+  psi: number;
+  animate: 'none' | 'translate' | 'rotate' | 'walk';
+  frames: number;
+  out: string;
+  backend: 'auto' | 'wasm' | 'cpu' | 'tensorflow';
+  quiet?: boolean;
+}
+
+/** Transform of frame k of an animation: the inverse image transform written into the input. */
+export function animationTransform(kind: 'translate' | 'rotate', k: number, frames: number): number[] {
+  const phase = k / frames;
+  if (kind === 'translate') {
+    // One full circle of radius 1/8 image width: content moves by +t, so the input gets −t.
+    const tx = 0.125 * Math.cos(2 * Math.PI * phase);
+    const ty = 0.125 * Math.sin(2 * Math.PI * phase);
+    return [1, 0, -tx, 0, 1, -ty, 0, 0, 1];
+  }
+  const a = 2 * Math.PI * phase;
+  const c = Math.cos(-a);
+  const s = Math.sin(-a);
+  return [c, s, 0, -s, c, 0, 0, 0, 1];
+}
+
+async function toNd(t: tf.Tensor4D) {
+  return ndarray((await t.data()) as Float32Array, t.shape.slice());
+}
+
+/** Render the GIF frames for the first seed (or walk through all seeds). */
+async function animationFrames(gen: Generator, opts: GenerateOptions, ws: tf.Tensor3D) {
+  const frames = [];
+  const prog = progress(`generate: ${opts.animate} frames`, opts.frames, { quiet: opts.quiet });
+  for (let k = 0; k < opts.frames; k++) {
+    let image: tf.Tensor4D;
+    if (opts.animate === 'walk') {
+      // Linear interpolation in W between consecutive seeds, looping back to the first.
+      const n = ws.shape[0];
+      const pos = (k / opts.frames) * n;
+      const i = Math.floor(pos);
+      const f = pos - i;
+      const wk = tf.tidy(() => {
+        const a = tf.slice(ws, [i, 0, 0], [1, -1, -1]);
+        const b = tf.slice(ws, [(i + 1) % n, 0, 0], [1, -1, -1]);
+        return tf.add(tf.mul(a, 1 - f), tf.mul(b, f)) as tf.Tensor3D;
+      });
+      image = gen.synthesis(wk, {}).image;
+      wk.dispose();
+    } else {
+      const w0 = tf.slice(ws, [0, 0, 0], [1, -1, -1]);
+      image = gen.synthesis(w0, {
+        transform: animationTransform(opts.animate as 'translate' | 'rotate', k, opts.frames),
+      }).image;
+      w0.dispose();
+    }
+    const [tile] = tensorToTiles(await toNd(image), { range: [-1, 1] });
+    image.dispose();
+    frames.push(tile);
+    prog.tick(k + 1);
+  }
+  return frames;
+}
+
+export async function runGenerate(opts: GenerateOptions): Promise<{ files: string[] }> {
+  const info = await setBackend(opts.backend);
+  if (!opts.quiet) process.stderr.write(`backend: ${info.name} (${info.reason})\n`);
+  const gen = await buildGenerator({ ...opts, config: opts.config });
+  mkdirSync(opts.out, { recursive: true });
+  const files: string[] = [];
+  try {
+    const z = latents(opts.seeds, gen.config.zDim);
+    const ws = gen.mapping(z, { psi: opts.psi });
+    z.dispose();
+    const prog = progress('generate: images', opts.seeds.length, { quiet: opts.quiet });
+    const images = [];
+    for (let i = 0; i < opts.seeds.length; i++) {
+      const wi = tf.slice(ws, [i, 0, 0], [1, -1, -1]);
+      const { image } = gen.synthesis(wi, {});
+      wi.dispose();
+      const nd = await toNd(image);
+      image.dispose();
+      const file = join(opts.out, `seed${String(opts.seeds[i]).padStart(4, '0')}.png`);
+      imageToPng(nd, file);
+      files.push(file);
+      images.push(nd);
+      prog.tick(i + 1);
+    }
+    if (images.length > 1) {
+      const [, c, h, w] = images[0].shape;
+      const all = new Float32Array(images.length * c * h * w);
+      images.forEach((im, i) => all.set(im.data as Float32Array, i * c * h * w));
+      const file = join(opts.out, 'grid.png');
+      imageToPng(ndarray(all, [images.length, c, h, w]), file);
+      files.push(file);
+    }
+    if (opts.animate !== 'none') {
+      const frames = await animationFrames(gen, opts, ws);
+      const file = join(opts.out, `${opts.animate}.gif`);
+      writeFileSync(file, encodeGif(frames, { delayMs: 80 }));
+      files.push(file);
+    }
+    ws.dispose();
+    const meta = {
+      config: opts.weights ? null : opts.config,
+      weights: opts.weights ?? null,
+      generator: gen.config,
+      seeds: opts.seeds,
+      psi: opts.psi,
+      animate: opts.animate,
+      backend: info.name,
+      files,
+    };
+    writeFileSync(join(opts.out, 'generate.json'), JSON.stringify(meta, null, 2));
+    if (!opts.quiet) console.log(`wrote ${files.length} files to ${opts.out}`);
+    return { files };
+  } finally {
+    gen.dispose();
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * `aliasfree` command line: report | generate | ladder | spectra | convert | summary | backend.
+ * Every command has `--help`; bad options exit with status 2 and a message naming the option;
+ * failures exit with status 1. Long work prints progress with an ETA on stderr.
+ */
+import { Command, Option, CommanderError } from 'commander';
+import { readFileSync } from 'node:fs';
+import {
+  backendName,
+  configList,
+  configName,
+  finiteNumber,
+  nonNegativeInt,
+  positiveInt,
+  resolution,
+  seedList,
+} from './options.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+
+const backendOption = () =>
+  new Option('--backend <name>', 'tfjs backend: auto, wasm, cpu or tensorflow')
+    .default('auto')
+    .argParser(backendName);
+const quietOption = () => new Option('-q, --quiet', 'no progress output');
+
+export function buildProgram(): Command {
+  const program = new Command('aliasfree')
+    .description(
+      'Alias-Free GANs (StyleGAN3) in TypeScript: reports, images, ladder measurements and pickle tools',
+    )
+    .version(pkg.version)
+    .showHelpAfterError('(run with --help for usage)');
+
+  program
+    .command('generate')
+    .description(
+      'write PNG images (and a GIF of an input translation or latent walk) for a config or a loaded generator',
+    )
+    .option('--config <name>', 'config preset (D, E, F, G, H, T, R)', configName, 'T')
+    .option('--weights <path>', 'generator directory or official .pkl (overrides --config)')
+    .option('--resolution <px>', 'output resolution for presets', resolution, 64)
+    .option('--channel-base <n>', 'C_base for presets', positiveInt)
+    .option('--channel-max <n>', 'C_max for presets', positiveInt)
+    .option('--seeds <list>', 'latent seeds, e.g. 0-3 or 1,5,9', seedList, seedList('0-3'))
+    .option('--weight-seed <n>', 'seed of the fresh weights of a preset', nonNegativeInt, 0)
+    .option('--psi <value>', 'truncation psi', finiteNumber, 1)
+    .addOption(
+      new Option('--animate <kind>', 'GIF animation')
+        .choices(['none', 'translate', 'rotate', 'walk'])
+        .default('translate'),
+    )
+    .option('--frames <n>', 'frames of the animation', positiveInt, 24)
+    .option('--out <dir>', 'output folder', 'out/generate')
+    .addOption(backendOption())
+    .addOption(quietOption())
+    .action(async (opts) => {
+      await (await import('./generate.js')).runGenerate(opts);
+    });
+
+  program
+    .command('convert')
+    .description(
+      'convert an official StyleGAN3 network pickle to the directory format (init_kwargs.json + state/*.npy)',
+    )
+    .argument('<pkl>', 'official network pickle')
+    .argument('<outDir>', 'output directory')
+    .option('--key <name>', 'which network of the snapshot', 'G_ema')
+    .action(async (pklPath: string, outDir: string, opts: { key: string }) => {
+      const { convertPickleToDir } = await import('../io/pickle/network.js');
+      const snap = convertPickleToDir(pklPath, outDir, { key: opts.key });
+      console.log(`wrote ${snap.state.size} tensors and init_kwargs.json to ${outDir}`);
+    });
+
+  program
+    .command('summary')
+    .description(
+      'print what a network pickle contains (classes, kwargs, parameter shapes, sizes) without loading it',
+    )
+    .argument('<pkl>', 'network pickle')
+    .option('--no-tensors', 'omit the per-tensor listing')
+    .action(async (pklPath: string, opts: { tensors: boolean }) => {
+      const { summarizePickle, formatPickleSummary } = await import('../io/pickle/network.js');
+      console.log(formatPickleSummary(summarizePickle(readFileSync(pklPath)), { tensors: opts.tensors }));
+    });
+
+  program
+    .command('backend')
+    .description('initialise the tfjs backend and say which one runs and why')
+    .addOption(backendOption())
+    .action(async (opts: { backend: 'auto' | 'wasm' | 'cpu' | 'tensorflow' }) => {
+      const { setBackend } = await import('../generator/backend.js');
+      console.log(JSON.stringify(await setBackend(opts.backend), null, 2));
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  program.exitOverride();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end with exit code 0; usage errors were already printed.
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    process.stderr.write(`aliasfree: ${(err as Error).message}\n`);
+    if (process.env.ALIASFREE_DEBUG) process.stderr.write(`${(err as Error).stack}\n`);
+    return 1;
+  }
+}
+
+const invokedDirectly = process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href;
+if (
+  invokedDirectly ||
+  process.argv[1]?.endsWith('aliasfree.mjs') ||
+  process.argv[1]?.endsWith('/aliasfree')
+) {
+  main(process.argv.slice(2)).then((code) => process.exit(code));
+}

@@ -1,0 +1,122 @@
+/**
+ * One synthesis layer (official `SynthesisLayer`; spec §2.4), NHWC on TensorFlow.js:
+ *
+ *   s = A(w) = w · (A_W/√wDim)ᵀ + A_b                       (ToRGB: s · 1/√(C_in·k²))
+ *   y = modulated_conv(x, W, s, demodulate = !ToRGB, padding = k − 1, input_gain = 1/√magnitude_ema)
+ *   y = filtered_lrelu(y, up_filter, down_filter, bias, u, d, padding, gain, slope, clamp)
+ *
+ * The conv weights, demodulation sums, polyphase filter kernels and affine matrices are prepared
+ * once; `forward` only runs the per-sample part.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { LayerSpec } from './types.js';
+import type { StateDict } from './state.js';
+import { stateTensor, stateValues } from './tensors.js';
+import {
+  prepareModConvWeight,
+  modulatedConv2dNHWC,
+  type PreparedModConvWeight,
+} from './ops/modulated-conv.js';
+import { FilteredLreluPlan, type FilterTaps } from './ops/filtered-lrelu.js';
+
+function filterFromState(state: StateDict, key: string): FilterTaps | null {
+  const e = state.get(key);
+  if (!e) return null;
+  const data = stateValues(state, key);
+  return e.shape.length === 2 ? { data, shape: [e.shape[0], e.shape[1]] } : data;
+}
+
+/** A prepared synthesis layer (owns its tensors). */
+export class SynthesisLayer {
+  readonly spec: LayerSpec;
+  private readonly conv: PreparedModConvWeight;
+  private readonly plan: FilteredLreluPlan;
+  private readonly affineW: tf.Tensor2D;
+  private readonly affineB: tf.Tensor1D;
+  private readonly bias: tf.Tensor1D;
+  private readonly inputGain: tf.Scalar;
+  private readonly styleGain: number;
+
+  constructor(spec: LayerSpec, state: StateDict, clamp: number | null) {
+    this.spec = spec;
+    const p = `synthesis.${spec.name}`;
+    const k = spec.convKernel;
+    this.styleGain = spec.isTorgb ? 1 / Math.sqrt(spec.inChannels * k * k) : 1;
+    const weight = stateTensor(state, `${p}.weight`) as tf.Tensor4D;
+    this.conv = prepareModConvWeight(weight, !spec.isTorgb);
+    weight.dispose();
+    [this.affineW, this.affineB, this.bias, this.inputGain] = tf.tidy(() => {
+      const aw = stateTensor(state, `${p}.affine.weight`) as tf.Tensor2D;
+      return [
+        tf.transpose(tf.mul(aw, 1 / Math.sqrt(aw.shape[1]))) as tf.Tensor2D,
+        stateTensor(state, `${p}.affine.bias`) as tf.Tensor1D,
+        stateTensor(state, `${p}.bias`) as tf.Tensor1D,
+        tf.rsqrt(tf.reshape(stateTensor(state, `${p}.magnitude_ema`), [])) as tf.Scalar,
+      ];
+    });
+    this.plan = new FilteredLreluPlan(spec.outChannels, {
+      fu: filterFromState(state, `${p}.up_filter`),
+      fd: filterFromState(state, `${p}.down_filter`),
+      up: spec.upFactor,
+      down: spec.downFactor,
+      padding: spec.padding,
+      gain: spec.gain,
+      slope: spec.slope,
+      clamp,
+    });
+  }
+
+  private styles(w: tf.Tensor2D): tf.Tensor2D {
+    const s = tf.add(tf.matMul(w, this.affineW), this.affineB) as tf.Tensor2D;
+    return this.styleGain !== 1 ? tf.mul(s, this.styleGain) : s;
+  }
+
+  /**
+   * 1/rms of the styles of the whole batch `w` [N, wDim] (official: over the whole style tensor),
+   * for running the batch in chunks; null for ToRGB (no demodulation).
+   */
+  styleScale(w: tf.Tensor2D): tf.Scalar | null {
+    if (this.spec.isTorgb) return null;
+    return tf.tidy(() => tf.rsqrt(tf.mean(tf.square(this.styles(w)))) as tf.Scalar);
+  }
+
+  /**
+   * x NHWC [N, inSize, inSize, C_in], w [N, wDim] → NHWC [N, outSize, outSize, C_out].
+   * `styleScale`: see `styleScale()` (null = from this batch).
+   */
+  forward(x: tf.Tensor4D, w: tf.Tensor2D, styleScale: tf.Scalar | null = null): tf.Tensor4D {
+    return tf.tidy(() => {
+      const k = this.spec.convKernel;
+      const y = modulatedConv2dNHWC(x, this.conv, this.styles(w), k - 1, this.inputGain, styleScale);
+      return this.plan.apply(y, this.bias);
+    });
+  }
+
+  /** Largest per-sample activation (elements) this layer holds at once: conv output or filter map. */
+  peakElements(): number {
+    const s = this.spec;
+    const conv = s.inSize + s.convKernel - 1;
+    return Math.max(
+      conv * conv * Math.max(s.inChannels, s.outChannels),
+      s.outSize * s.outSize * s.outChannels,
+    );
+  }
+
+  /** Multiply–accumulates of one sample: affine + conv + filters. */
+  macs(): number {
+    const s = this.spec;
+    const k = s.convKernel;
+    const convOut = s.inSize + k - 1;
+    const conv = convOut * convOut * s.inChannels * s.outChannels * k * k;
+    return this.affineW.size + conv + this.plan.macs(1, convOut, convOut);
+  }
+
+  dispose(): void {
+    tf.dispose(
+      [this.conv.hwio, this.conv.sq, this.affineW, this.affineB, this.bias, this.inputGain].filter(
+        (t) => t !== null,
+      ) as tf.Tensor[],
+    );
+    this.plan.dispose();
+  }
+}
