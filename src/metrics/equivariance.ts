@@ -19,8 +19,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import ndarray, { type NdArray } from 'ndarray';
-import { translateInteger, translateFractional } from '../signal/translate.js';
-import { rotateFractional, rotatePseudo } from '../signal/rotate.js';
+import { translateInteger, translateFractional, roundHalfEven } from '../signal/translate.js';
+import { rotateFractional, rotatePseudo, rotationMatrix } from '../signal/rotate.js';
 import { assertInteger, assertPositive } from '../signal/validate.js';
 import { Rng } from '../generator/rng.js';
 
@@ -77,22 +77,6 @@ export interface EquivarianceResult {
 /** The inverse image transform written into the input layer: identity with translation −t. */
 function translationTransform(tx: number, ty: number): number[] {
   return [1, 0, -tx, 0, 1, -ty, 0, 0, 1];
-}
-
-/**
- * rot(θ) = [[cos θ, sin θ, 0], [−sin θ, cos θ, 0], [0, 0, 1]] (the official rotation_matrix); the
- * metric writes rot(−α) to rotate the output by α.
- */
-export function rotationTransform(theta: number): number[] {
-  const c = Math.cos(theta);
-  const s = Math.sin(theta);
-  return [c, s, 0, -s, c, 0, 0, 0, 1];
-}
-
-/** Round half to even, as torch.round does. */
-function roundHalfEven(x: number): number {
-  const r = Math.round(x);
-  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
 function flat(name: string, a: ArrayLike<number> | number[][] | undefined): Float64Array | undefined {
@@ -252,7 +236,7 @@ export async function equivariance(
       }
       if (uAngle !== null) {
         const angle = f32(f32(f32(uAngle * 2) - 1) * f32(rotateMax * Math.PI));
-        const img = await render(rotationTransform(-angle));
+        const img = await render(rotationMatrix(-angle));
         const { image: ref, mask: refMask } = rotateFractional(orig, angle);
         const { image: pseudo, mask: pseudoMask } = rotatePseudo(img, angle);
         const mask = broadcastMask(refMask, ref);
