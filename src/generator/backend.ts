@@ -13,9 +13,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { tryWebgpu, webgpuAdapter, type WebgpuAdapterSummary } from './webgpu.js';
 
 /** Backend names understood by `setBackend`. */
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 
 /** One backend attempt: which backend, whether it initialised, and the error if it did not. */
 export interface BackendAttempt {
@@ -35,9 +36,11 @@ export interface BackendInfo {
   tried: BackendAttempt[];
   /** WebAssembly SIMD in use (wasm backend only). */
   simd?: boolean;
+  /** The WebGPU adapter (webgpu backend only): Dawn backend, device name, software or not. */
+  adapter?: WebgpuAdapterSummary;
 }
 
-const BACKENDS: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+const BACKENDS: readonly BackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
 let info: BackendInfo = { name: null, reason: 'not initialised yet', tried: [] };
 let pending: Promise<BackendInfo> | null = null;
 
@@ -101,8 +104,10 @@ function firstLine(err: unknown): string {
   return msg.split('\n')[0];
 }
 
-const ATTEMPT: Record<BackendName, (t: BackendAttempt[]) => Promise<boolean>> = {
+const ATTEMPT: Record<BackendName, (t: BackendAttempt[], auto: boolean) => Promise<boolean>> = {
   tensorflow: tryTensorflow,
+  // In the automatic order Dawn is loaded only when a hardware Vulkan driver is visible.
+  webgpu: (t, auto) => tryWebgpu(t, { skipWithoutDriver: auto }),
   wasm: tryWasm,
   cpu: tryCpu,
 };
@@ -114,6 +119,7 @@ async function finish(reason: string, tried: BackendAttempt[]): Promise<BackendI
   if (name === 'wasm') {
     info.simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
   }
+  if (name === 'webgpu') info.adapter = webgpuAdapter() ?? undefined;
   return info;
 }
 
@@ -133,13 +139,13 @@ export async function setBackend(name: BackendName | 'auto' = 'auto'): Promise<B
     if (name !== 'auto') {
       if (tf.getBackend() === name && tf.engine().backendName === name)
         return finish('requested by setBackend', tried);
-      if (await ATTEMPT[name](tried)) return finish(`requested by setBackend("${name}")`, tried);
+      if (await ATTEMPT[name](tried, false)) return finish(`requested by setBackend("${name}")`, tried);
       info = { name: tf.getBackend() ?? null, reason: 'requested backend failed', tried };
       throw new Error(`backend "${name}" could not be initialised: ${tried.map((t) => t.reason).join('; ')}`);
     }
     const env = typeof process !== 'undefined' ? process.env.ALIASFREE_BACKEND : undefined;
     const order: BackendName[] = [...BACKENDS];
-    let why = 'automatic order tensorflow → wasm → cpu';
+    let why = 'automatic order tensorflow → webgpu → wasm → cpu';
     if (env) {
       if (!BACKENDS.includes(env as BackendName)) {
         throw new RangeError(
@@ -151,7 +157,7 @@ export async function setBackend(name: BackendName | 'auto' = 'auto'): Promise<B
       why = `ALIASFREE_BACKEND=${env}, then the automatic order`;
     }
     for (const b of order) {
-      if (await ATTEMPT[b](tried)) {
+      if (await ATTEMPT[b](tried, true)) {
         const skipped = tried.filter((t) => !t.ok).map((t) => `${t.source}: ${t.reason}`);
         return finish(skipped.length ? `${why}; skipped ${skipped.join('; ')}` : why, tried);
       }

@@ -17,6 +17,7 @@ import { Mapping } from './mapping.js';
 import { SynthesisInputLayer } from './synthesis-input.js';
 import { SynthesisLayer } from './synthesis-layer.js';
 import { memoryLimits } from './limits.js';
+import { backendReadsSync } from './webgpu.js';
 
 /** A 3×3 transform: 9 numbers row-major or rows. */
 export type Transform3x3 = ArrayLike<number> | number[][];
@@ -102,7 +103,8 @@ function toLatent(name: string, value: LatentInput, dim: number): tf.Tensor2D {
     if (t !== value) t.dispose();
     throw new RangeError(`${name} must have shape [N, ${dim}] with N >= 1, got [${t.shape.join(', ')}]`);
   }
-  const data = t.dataSync();
+  // WebGPU in Node cannot read a device tensor synchronously: the check then covers CPU inputs only.
+  const data = backendReadsSync() || !(value instanceof tf.Tensor) ? t.dataSync() : [];
   for (let i = 0; i < data.length; i++) {
     if (!Number.isFinite(data[i])) {
       if (t !== value) t.dispose();
@@ -224,7 +226,7 @@ export class Generator {
         `ws must have shape [N, ${numWs}, ${wDim}] (num_ws = ${numWs}), got [${ws.shape.join(', ')}]`,
       );
     }
-    const data = ws.dataSync();
+    const data = backendReadsSync() ? ws.dataSync() : []; // see toLatent
     for (let i = 0; i < data.length; i++) {
       if (!Number.isFinite(data[i]))
         throw new TypeError(`ws must contain only finite numbers, got ${data[i]} at flat index ${i}`);

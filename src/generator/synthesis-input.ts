@@ -18,6 +18,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { InputSpec } from './types.js';
 import type { StateDict } from './state.js';
 import { stateTensor, stateValues } from './tensors.js';
+import { backendReadsSync, inputFeaturesTf } from './webgpu.js';
 
 const f32 = Math.fround;
 
@@ -120,6 +121,28 @@ export class SynthesisInputLayer {
     const C = this.spec.channels;
     const size = this.spec.size;
     let t: Float32Array | null = null;
+    if (!backendReadsSync()) {
+      // WebGPU in Node cannot read device data synchronously: evaluate the transforms on the device.
+      return tf.tidy(() => {
+        const tt = this.affine ? (tf.add(tf.matMul(ws0, this.affine.w), this.affine.b) as tf.Tensor2D) : null;
+        const { bandwidth, samplingRate, hardBandCut } = this.spec;
+        const f = inputFeaturesTf(
+          tt,
+          n,
+          transform ?? this.defaultTransform,
+          this.freqs,
+          this.phases,
+          bandwidth,
+          samplingRate,
+          hardBandCut,
+        );
+        const r4 = (v: tf.Tensor2D) => tf.reshape(v, [n, 1, 1, C]);
+        let x = tf.add(tf.add(tf.mul(this.gx, r4(f.fx)), tf.mul(this.gy, r4(f.fy))), r4(f.ph));
+        x = tf.mul(tf.sin(tf.mul(x, 2 * Math.PI)), r4(f.amp));
+        const y = tf.matMul(tf.reshape(x, [n * size * size, C]), this.mix);
+        return tf.reshape(y, [n, size, size, C]) as tf.Tensor4D;
+      });
+    }
     if (this.affine) {
       const tt = tf.tidy(() => tf.add(tf.matMul(ws0, this.affine!.w), this.affine!.b));
       t = tt.dataSync() as Float32Array;

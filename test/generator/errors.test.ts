@@ -126,9 +126,9 @@ test('missing or misshapen weight files and bad directories give clear errors', 
 
 test('unknown backend names are rejected', async () => {
   await assert.rejects(
-    setBackend('webgpu' as never),
+    setBackend('metal' as never),
     (e: Error) =>
       e instanceof RangeError &&
-      /backend name must be one of auto, tensorflow, wasm, cpu, got "webgpu"/.test(e.message),
+      /backend name must be one of auto, tensorflow, webgpu, wasm, cpu, got "metal"/.test(e.message),
   );
 });
