@@ -9,6 +9,14 @@
  * Capacities: T-256 C_base 16384 / C_max 256; R-256 the same ×2 (32768 / 512, as the paper's R
  * doubles T's capacity); T-1024 C_base 32768 / C_max 512 (the official FFHQ-1024 model).
  * `--quick`: one timed repeat and no T-1024 batch 4.
+ *
+ * Conv algorithm (column `conv`): the main rows run the default 'auto' choice (Winograd F(4×4,3×3)
+ * for the big 3×3 modulated convs on wasm, see ops/modulated-conv.ts); each batch-1 case also gets a
+ * `direct conv` row (`setConvAlgorithm('direct')`: every conv as tf.conv2d), timed back to back with
+ * the auto row in the same process so the two see the same machine load. Not for T-1024: a direct
+ * T-1024 run followed by a Winograd one in the same process exhausted the 4 GiB wasm heap (measured;
+ * both sets of prepared weights plus XNNPACK's packed copies stay resident), so compare T-1024 in
+ * separate processes (`setConvAlgorithm('direct')` before the first forward).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { timeMedian, type BenchRow } from './harness.js';
@@ -16,6 +24,7 @@ import { setBackend, backendInfo } from '../src/generator/backend.js';
 import { createGenerator } from '../src/generator/weights.js';
 import { configs } from '../src/generator/config.js';
 import type { GeneratorConfig } from '../src/generator/types.js';
+import { setConvAlgorithm, type ConvAlgorithm } from '../src/generator/ops/modulated-conv.js';
 
 interface Case {
   name: string;
@@ -53,31 +62,47 @@ export async function rows({ quick }: { quick: boolean }): Promise<BenchRow[]> {
     const gen = await createGenerator(c.config, { seed: 1 });
     const flop = 2 * gen.macsPerImage();
     for (const batch of c.batches) {
+      const algs: ConvAlgorithm[] = batch === 1 && c.name !== 'T-1024' ? ['auto', 'direct'] : ['auto'];
       const z = tf.randomNormal([batch, gen.config.zDim], 0, 1, 'float32', 7) as tf.Tensor2D;
-      const ms = await timeMedian(
-        () => {
-          const { image } = gen.generate(z);
-          image.dataSync();
-          image.dispose();
-        },
-        { repeats: quick ? 1 : 3, warmup: 1 },
-      );
+      const msBy = new Map<ConvAlgorithm, number>();
+      try {
+        for (const alg of algs) {
+          setConvAlgorithm(alg);
+          msBy.set(
+            alg,
+            await timeMedian(
+              () => {
+                const { image } = gen.generate(z);
+                image.dataSync();
+                image.dispose();
+              },
+              { repeats: quick ? 1 : 3, warmup: 1 },
+            ),
+          );
+        }
+      } finally {
+        setConvAlgorithm('auto');
+      }
       z.dispose();
-      const perImage = ms / batch;
-      out.push({
-        group: 'generator',
-        name: `${c.name} batch ${batch} (${backendInfo().name})`,
-        ms,
-        extra: {
-          'ms/image': perImage,
-          'images/s': 1000 / perImage,
-          'GFLOP/image': flop / 1e9,
-          'GFLOP/s': flop / 1e9 / (perImage / 1000),
-          'PyTorch s/image': c.baselineS,
-          'speed-up': (c.baselineS * 1000) / perImage,
-        },
-      });
-      process.stderr.write(`  ${c.name} batch ${batch}: ${perImage.toFixed(0)} ms/image\n`);
+      for (const alg of algs) {
+        const ms = msBy.get(alg)!;
+        const perImage = ms / batch;
+        out.push({
+          group: 'generator',
+          name: `${c.name} batch ${batch} (${backendInfo().name})${alg === 'direct' ? ' direct conv' : ''}`,
+          ms,
+          extra: {
+            conv: alg,
+            'ms/image': perImage,
+            'images/s': 1000 / perImage,
+            'GFLOP/image': flop / 1e9,
+            'GFLOP/s': flop / 1e9 / (perImage / 1000),
+            'PyTorch s/image': c.baselineS,
+            'speed-up': (c.baselineS * 1000) / perImage,
+          },
+        });
+        process.stderr.write(`  ${c.name} batch ${batch} conv ${alg}: ${perImage.toFixed(0)} ms/image\n`);
+      }
     }
     gen.dispose();
   }

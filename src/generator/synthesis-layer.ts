@@ -17,7 +17,7 @@ import {
   modulatedConv2dNHWC,
   type PreparedModConvWeight,
 } from './ops/modulated-conv.js';
-import { FilteredLreluPlan, type FilterTaps } from './ops/filtered-lrelu.js';
+import { FilteredLreluPlan, type FilterTaps, type FilteredLreluParams } from './ops/filtered-lrelu.js';
 
 function filterFromState(state: StateDict, key: string): FilterTaps | null {
   const e = state.get(key);
@@ -112,11 +112,57 @@ export class SynthesisLayer {
   }
 
   dispose(): void {
+    const c = this.conv;
+    // incl. the Winograd filters the conv made on first use
     tf.dispose(
-      [this.conv.hwio, this.conv.sq, this.affineW, this.affineB, this.bias, this.inputGain].filter(
-        (t) => t !== null,
-      ) as tf.Tensor[],
+      [
+        c.hwio,
+        c.sq,
+        ...(c.winograd?.tensors ?? []),
+        this.affineW,
+        this.affineB,
+        this.bias,
+        this.inputGain,
+      ].filter((t) => t !== null) as tf.Tensor[],
     );
+    c.winograd = null;
     this.plan.dispose();
+  }
+
+  // --- Probes for the per-layer measurements (src/metrics/layers.ts); they reuse `forward`'s pieces. ---
+
+  /**
+   * The modulated convolution of `forward` alone (before bias and filtered nonlinearity):
+   * x NHWC [N, inSize, inSize, C_in], w [N, wDim] → NHWC [N, inSize + k − 1, inSize + k − 1, C_out]
+   * (full convolution, padding k − 1, as the official layer). A new tensor.
+   */
+  convOutput(x: tf.Tensor4D, w: tf.Tensor2D, styleScale: tf.Scalar | null = null): tf.Tensor4D {
+    return tf.tidy(() => {
+      const k = this.spec.convKernel;
+      return modulatedConv2dNHWC(x, this.conv, this.styles(w), k - 1, this.inputGain, styleScale);
+    });
+  }
+
+  /** A copy of the per-channel bias [C_out] that the filtered nonlinearity adds (caller disposes). */
+  biasValues(): tf.Tensor1D {
+    return tf.clone(this.bias);
+  }
+
+  /**
+   * The official `filtered_lrelu` arguments of this layer (filters from `state`, the generator's
+   * clamp), so a probe can run a variant of the nonlinearity (e.g. `down = 1`).
+   */
+  filteredLreluParams(state: StateDict, clamp: number | null): FilteredLreluParams {
+    const p = `synthesis.${this.spec.name}`;
+    return {
+      fu: filterFromState(state, `${p}.up_filter`),
+      fd: filterFromState(state, `${p}.down_filter`),
+      up: this.spec.upFactor,
+      down: this.spec.downFactor,
+      padding: [...this.spec.padding] as [number, number, number, number],
+      gain: this.spec.gain,
+      slope: this.spec.slope,
+      clamp,
+    };
   }
 }

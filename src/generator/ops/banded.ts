@@ -71,8 +71,11 @@ export function compileBandedPass(
   if (!Number.isInteger(Q) || Q < 1)
     throw new RangeError(`block size P=${P} incompatible with up ${u} / down ${d}`);
   // Never start past sample 0: a crop of the head would cost a copy per row; the skipped samples
-  // simply get zero taps.
-  const s0 = Math.min(inputRange(0, L, u, d, p0)[0], 0);
+  // simply get zero taps. When the physical input is a whole number of blocks, start on a block
+  // boundary too (a few more zero taps): then the zero padding is whole blocks, which the conv's
+  // own padding supplies without a separate pad pass over the rows (see applyBandedPass).
+  let s0 = Math.min(inputRange(0, L, u, d, p0)[0], 0);
+  if (physInLen % P === 0) s0 = Math.floor(s0 / P) * P;
   const last = inputRange(Q - 1, L, u, d, p0)[1];
   const nbo = Math.ceil(outLen / Q);
   // Enough blocks for the taps, and enough to take the whole physical input without a crop (the
@@ -120,20 +123,31 @@ export function applyBandedPass(x: tf.Tensor2D, pass: BandedPass, alpha: number 
   }
   const lo = Math.max(-s0, 0);
   const hi = need - lo - xp.shape[1];
-  if (lo > 0 || hi > 0)
+  // Zero padding of whole blocks goes into the conv (XNNPACK reads zeros for it, no extra pass);
+  // otherwise pad the rows first.
+  let pad: 'valid' | [[number, number], [number, number], [number, number], [number, number]] = 'valid';
+  if (lo % P === 0 && hi % P === 0 && hi >= 0 && xp.shape[1] % P === 0) {
+    if (lo > 0 || hi > 0)
+      pad = [
+        [0, 0],
+        [0, 0],
+        [lo / P, hi / P],
+        [0, 0],
+      ];
+  } else if (lo > 0 || hi > 0)
     xp = tf.pad(xp, [
       [0, 0],
       [lo, hi],
     ]);
-  const x4 = tf.reshape(xp, [rows, 1, nbo + kb - 1, P]) as tf.Tensor4D;
+  const x4 = tf.reshape(xp, [rows, 1, xp.shape[1] / P, P]) as tf.Tensor4D;
   const y =
     alpha === null
-      ? tf.conv2d(x4, pass.kernel, 1, 'valid')
+      ? tf.conv2d(x4, pass.kernel, 1, pad)
       : tf.fused.conv2d({
           x: x4,
           filter: pass.kernel,
           strides: 1,
-          pad: 'valid',
+          pad,
           activation: 'leakyrelu',
           leakyreluAlpha: alpha,
         });

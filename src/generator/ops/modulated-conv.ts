@@ -13,8 +13,66 @@
  * tfjs conv2d has no grouped (per-sample) weights, so the modulation moves onto the activations:
  * y = d[n,o] · (ŵ ⋆ (ŝ[n,i]·g[n,i]·x[n,i])) — one conv with shared weights for the whole batch,
  * and d[n,o] = 1/√(ŝ² @ Σ_k ŵ² + 1e−8) is a small 2-D matMul.
+ *
+ * The shared-weight conv ŵ ⋆ (·) runs either as `tf.conv2d` ("direct") or, for 3×3 kernels, as
+ * Winograd F(4×4, 3×3) (`./winograd.ts`: 36 products per 4×4 output tile instead of 144, as 2-D
+ * matMuls). `setConvAlgorithm` picks; 'auto' (default) uses Winograd on the wasm backend when the
+ * conv is big enough for its fixed per-call cost (~100 small ops) to pay off — see
+ * `useWinograd` for the measured rule.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import {
+  prepareWinogradWeight,
+  winogradConv3x3NHWC,
+  disposeWinogradWeight,
+  type WinogradTile,
+  type WinogradWeight,
+} from './winograd.js';
+
+/** How the 3×3 conv of `modulatedConv2dNHWC` runs: see `setConvAlgorithm`. */
+export type ConvAlgorithm = 'auto' | 'direct' | 'winograd';
+
+let algorithm: ConvAlgorithm = 'auto';
+let winogradTile: WinogradTile = 4;
+
+/**
+ * Choose the conv algorithm of every modulated conv (module-wide; for tests and benchmarks):
+ * 'direct' = `tf.conv2d`; 'winograd' = Winograd F(m×m, 3×3) for every 3×3 kernel (1×1 kernels
+ * always run direct); 'auto' = Winograd where `useWinograd` says it is faster. `tile` is the
+ * Winograd output tile m (4: F(4×4,3×3), 4× fewer multiplications, float32 error ≈ 1e−5·max|y|;
+ * 2: F(2×2,3×3), 2.25× fewer, ≈ 2e−6·max|y|).
+ */
+export function setConvAlgorithm(alg: ConvAlgorithm, tile: WinogradTile = 4): void {
+  if (alg !== 'auto' && alg !== 'direct' && alg !== 'winograd') {
+    throw new RangeError(`algorithm must be 'auto', 'direct' or 'winograd', got ${String(alg)}`);
+  }
+  if (tile !== 2 && tile !== 4) throw new RangeError(`tile must be 2 or 4, got ${String(tile)}`);
+  algorithm = alg;
+  winogradTile = tile;
+}
+
+/** The current choice of `setConvAlgorithm`. */
+export function convAlgorithm(): { algorithm: ConvAlgorithm; tile: WinogradTile } {
+  return { algorithm, tile: winogradTile };
+}
+
+/**
+ * The 'auto' rule: Winograd for a 3×3 conv on the wasm backend when it has at least
+ * `AUTO_MIN_MACS` multiply–accumulates per sample (H_o·W_o·C_in·C_out·9). Measured on the 2-core
+ * CPU, per conv in isolation and per T-256/T-1024 layer: F(4,3) costs a fixed ≈ 1.5 ms (≈ 100 small
+ * ops) plus ¼ of the direct GEMM work, so it loses below ≈ 20 M MAC (e.g. 36² × 32 → 32: 1.1 ms
+ * direct vs 1.7 ms) and wins from ≈ 40 M MAC (36² × 64 → 64: 8 ms vs 3 ms; every 3×3 layer of
+ * T-256: 2–3×, of T-1024: 1.2–3.7×, the least for the 1044² layers with ≤ 81 channels).
+ */
+export const AUTO_MIN_MACS = 3e7;
+
+/** Whether `modulatedConv2dNHWC` runs this conv (weights `w`, output H_o × W_o) as Winograd. */
+export function useWinograd(w: PreparedModConvWeight, outH: number, outW: number): boolean {
+  if (w.kernel !== 3 || algorithm === 'direct') return false;
+  if (algorithm === 'winograd') return true;
+  if (tf.getBackend() !== 'wasm') return false;
+  return outH * outW * w.inChannels * w.outChannels * 9 >= AUTO_MIN_MACS;
+}
 
 /** Shared (per layer) conv weights prepared once for `modulatedConv2dNHWC`. */
 export interface PreparedModConvWeight {
@@ -26,6 +84,24 @@ export interface PreparedModConvWeight {
   inChannels: number;
   outChannels: number;
   kernel: number;
+  /** Winograd-transformed filters, made on first use (3×3 only); freed by `disposeModConvWeight`. */
+  winograd?: WinogradWeight | null;
+}
+
+/** Free every tensor of a prepared weight (incl. the lazily made Winograd filters). */
+export function disposeModConvWeight(w: PreparedModConvWeight): void {
+  tf.dispose([w.hwio, ...(w.sq ? [w.sq] : [])]);
+  if (w.winograd) disposeWinogradWeight(w.winograd);
+  w.winograd = null;
+}
+
+/** The Winograd filters of `w` for tile m, made (and kept, outside any tidy) on first use. */
+function winogradWeight(w: PreparedModConvWeight, m: WinogradTile): WinogradWeight {
+  if (!w.winograd || w.winograd.m !== m) {
+    if (w.winograd) disposeWinogradWeight(w.winograd);
+    w.winograd = prepareWinogradWeight(w.hwio, m);
+  }
+  return w.winograd;
 }
 
 /** Prepare official [out, in, kh, kw] weights (kept by the caller; dispose the result when done). */
@@ -71,22 +147,30 @@ export function modulatedConv2dNHWC(
       scale = tf.mul(s, g);
     }
     const xm = tf.mul(x, tf.reshape(scale, [n, 1, 1, c])) as tf.Tensor4D;
-    let y = tf.conv2d(
-      xm,
-      w.hwio,
-      1,
-      padding === 0
-        ? 'valid'
-        : [
-            [0, 0],
-            [padding, padding],
-            [padding, padding],
-            [0, 0],
-          ],
-    );
+    const outH = x.shape[1] + 2 * padding - w.kernel + 1;
+    const outW = x.shape[2] + 2 * padding - w.kernel + 1;
+    let y = useWinograd(w, outH, outW)
+      ? winogradConv3x3NHWC(xm, winogradWeight(w, winogradTile), padding)
+      : tf.conv2d(
+          xm,
+          w.hwio,
+          1,
+          padding === 0
+            ? 'valid'
+            : [
+                [0, 0],
+                [padding, padding],
+                [padding, padding],
+                [0, 0],
+              ],
+        );
+    // Free the big temporaries now rather than at the end of the tidy (lower peak heap at 1024²).
+    xm.dispose();
     if (w.demodulate && w.sq) {
       const d = tf.rsqrt(tf.add(tf.matMul(tf.square(s), w.sq), 1e-8));
-      y = tf.mul(y, tf.reshape(d, [n, 1, 1, w.outChannels]));
+      const yd = tf.mul(y, tf.reshape(d, [n, 1, 1, w.outChannels])) as tf.Tensor4D;
+      y.dispose();
+      y = yd;
     }
     return y;
   });
@@ -123,7 +207,6 @@ export function modulatedConv2d(
       return tf.transpose(y, [0, 3, 1, 2]);
     });
   } finally {
-    prep.hwio.dispose();
-    prep.sq?.dispose();
+    disposeModConvWeight(prep);
   }
 }
