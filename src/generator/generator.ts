@@ -17,6 +17,7 @@ import { Mapping } from './mapping.js';
 import { SynthesisInputLayer } from './synthesis-input.js';
 import { SynthesisLayer } from './synthesis-layer.js';
 import { memoryLimits } from './limits.js';
+import type { FilteredLreluParams } from './ops/filtered-lrelu.js';
 import { backendReadsSync } from './webgpu.js';
 
 /** A 3×3 transform: 9 numbers row-major or rows. */
@@ -342,5 +343,28 @@ export class Generator {
     this.map.dispose();
     this.input.dispose();
     for (const l of this.layers) l.dispose();
+  }
+
+  /**
+   * The prepared synthesis layers L0 … L(N) in execution order (read-only view), for probes that
+   * re-run pieces of a layer (`convOutput`, `filteredLreluParams`; see src/metrics/layers.ts).
+   * Layer i reads the output of layer i − 1 (the input layer for i = 0) and `ws[:, i + 1]`.
+   */
+  get synthesisLayers(): readonly SynthesisLayer[] {
+    this.alive();
+    return this.layers;
+  }
+
+  /**
+   * The official `filtered_lrelu` arguments of synthesis layer `index` (its up/down filters,
+   * factors, padding, gain, slope and this generator's clamp), for running variants of the
+   * nonlinearity in probes.
+   */
+  layerFilteredLreluParams(index: number): FilteredLreluParams {
+    this.alive();
+    if (!Number.isInteger(index) || index < 0 || index >= this.layers.length) {
+      throw new RangeError(`index must be an integer in [0, ${this.layers.length - 1}], got ${index}`);
+    }
+    return this.layers[index].filteredLreluParams(this.state, this.config.convClamp);
   }
 }

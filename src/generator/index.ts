@@ -35,3 +35,17 @@ export { modulatedConv2d, modulatedConv2dNHWC, prepareModConvWeight } from './op
 export { filteredLreluTf, FilteredLreluPlan } from './ops/filtered-lrelu.js';
 export type { FilteredLreluParams, FilterTaps } from './ops/filtered-lrelu.js';
 export { biasActTf } from './ops/bias-act.js';
+export { equivariance, psnrFromSums, ALL_METRICS } from '../metrics/equivariance.js';
+export type {
+  EquivarianceMetric,
+  EquivarianceOptions,
+  EquivarianceResult,
+  EquivarianceReplay,
+  EquivarianceTarget,
+} from '../metrics/equivariance.js';
+export { measureLayers, summarizeLayers, bandEnergyFractionDb } from '../metrics/layers.js';
+export type { LayerMeasurement, MeasureLayersOptions, AliasSummary } from '../metrics/layers.js';
+export { runLadder, ladderMarkdown, LADDER_CONFIGS } from '../metrics/ladder.js';
+export type { LadderRow, LadderOptions } from '../metrics/ladder.js';
+export { PAPER_LADDER, PAPER_SOURCE, paperLadderRow } from '../metrics/paper.js';
+export type { PaperLadderRow } from '../metrics/paper.js';

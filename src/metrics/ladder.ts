@@ -1,0 +1,267 @@
+/**
+ * The configuration ladder D → R (paper Fig. 3 left; spec §2.5, §3.1) measured on *untrained*,
+ * seeded generators: per configuration the parameter count, the speed of `generate`, EQ-T,
+ * EQ-T_frac and EQ-R (`equivariance`, the official metric) and a per-layer alias summary
+ * (`measureLayers` / `summarizeLayers`), with the paper's numbers for trained networks beside them
+ * (`PAPER_LADDER`). See docs/ladder.md for the definitions and a discussion of a real run.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { configAt, ABLATION_CAPACITY, type ConfigName } from '../generator/config.js';
+import { createGenerator } from '../generator/weights.js';
+import { parameterCount } from '../generator/parameters.js';
+import { backendInfo, ensureBackend } from '../generator/backend.js';
+import { Rng } from '../generator/rng.js';
+import { equivariance } from './equivariance.js';
+import { measureLayers, summarizeLayers, type AliasSummary } from './layers.js';
+import { paperLadderRow, PAPER_SOURCE } from './paper.js';
+import { assertInteger } from '../signal/validate.js';
+
+export interface LadderRow {
+  /** 'D' … 'R'. */
+  config: string;
+  resolution: number;
+  /** Synthesis + mapping parameter count. */
+  parameters: number;
+  /** `generate()` at batch 4, median of `timingRuns` after one warm-up, per image (ms). */
+  msPerImage: number;
+  /**
+   * RMS of the images (the 4 timing images, all pixels and channels). The EQ PSNRs use a fixed
+   * I_max = 2, so a network with quieter images scores higher for the same relative error; adding
+   * 20·log10(σ/0.5) puts configs on a common scale.
+   */
+  imageRms: number;
+  /** EQ samples actually used. */
+  samples: number;
+  /** dB, ours (untrained seeded weights). */
+  eqt: number;
+  eqt_frac: number;
+  eqr: number;
+  alias: AliasSummary;
+  /** Capacity the generator was built with (C_base, C_max). */
+  capacity: { channelBase: number; channelMax: number };
+  /** Backend that ran it (e.g. 'wasm'). */
+  backend: string;
+  /** Wall-clock seconds this row took (all measurements). */
+  seconds: number;
+  /** Per-layer numbers behind `alias` (no spectra). */
+  layers: {
+    name: string;
+    samplingRate: number;
+    cutoff: number;
+    aliasDb: number | null;
+    aboveCutoffDb: number | null;
+    eqPsnrDb: number | null;
+  }[];
+}
+
+export interface LadderOptions {
+  /** Default D, E, F, G, H, T, R. */
+  configs?: string[];
+  /** Output resolution s_N (default 64). */
+  resolution?: number;
+  /** EQ samples (default 256). */
+  samples?: number;
+  /** Weight seed (default 0); the latents of the metrics use the same seed. */
+  seed?: number;
+  /** Samples of `measureLayers` (default 8). */
+  layerSamples?: number;
+  /**
+   * Capacity override {channelBase, channelMax} (default: the 256² ablation capacity of each config,
+   * `ABLATION_CAPACITY`). Smaller capacities run much faster on a CPU; say so when reporting.
+   */
+  capacity?: { channelBase: number; channelMax: number };
+  /**
+   * Divide each config's ablation capacity (C_base and C_max) by this integer (default 1), keeping
+   * R's doubled capacity relative to the others. Ignored when `capacity` is given.
+   */
+  capacityDivisor?: number;
+  /** Called with each finished row (e.g. to save partial results). */
+  onRow?: (row: LadderRow, rows: LadderRow[]) => void;
+  /** Timed `generate` runs per config after a warm-up (default 3). */
+  timingRuns?: number;
+  onProgress?: (msg: string) => void;
+}
+
+export const LADDER_CONFIGS: readonly ConfigName[] = ['D', 'E', 'F', 'G', 'H', 'T', 'R'];
+
+function median(v: number[]): number {
+  const s = [...v].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/**
+ * Measure the ladder: for each config `configAt(name, resolution, {ablation: true})` (optionally
+ * with `capacity`), seeded untrained weights (`createGenerator(cfg, {seed})`), then
+ * - msPerImage: wall time of `generate(z)` for a batch of 4, one warm-up, median of `timingRuns`, ÷ 4;
+ * - EQ-T / EQ-T_frac / EQ-R: `equivariance(gen, {samples, seed})` (official definitions, dB);
+ * - alias: `summarizeLayers(measureLayers(gen, {samples: layerSamples, seed}))`.
+ * Configs run one after another; `onProgress` gets one line per stage with an ETA.
+ */
+export async function runLadder(opts: LadderOptions = {}): Promise<LadderRow[]> {
+  const configs = opts.configs ?? [...LADDER_CONFIGS];
+  const resolution = opts.resolution ?? 64;
+  const samples = opts.samples ?? 256;
+  const seed = opts.seed ?? 0;
+  const layerSamples = opts.layerSamples ?? 8;
+  const timingRuns = opts.timingRuns ?? 3;
+  if (!Array.isArray(configs) || configs.length === 0)
+    throw new RangeError(
+      `configs must be a non-empty array of ${LADDER_CONFIGS.join(', ')}, got ${String(configs)}`,
+    );
+  for (const c of configs) {
+    if (!LADDER_CONFIGS.includes(c as ConfigName))
+      throw new RangeError(`configs: unknown config ${JSON.stringify(c)}; use ${LADDER_CONFIGS.join(', ')}`);
+  }
+  assertInteger('resolution', resolution, 8);
+  if ((resolution & (resolution - 1)) !== 0)
+    throw new RangeError(`resolution must be a power of two >= 8, got ${resolution}`);
+  assertInteger('samples', samples, 1);
+  assertInteger('seed', seed);
+  assertInteger('layerSamples', layerSamples, 1);
+  assertInteger('timingRuns', timingRuns, 1);
+  const divisor = opts.capacityDivisor ?? 1;
+  assertInteger('capacityDivisor', divisor, 1);
+  if (opts.capacity) {
+    assertInteger('capacity.channelBase', opts.capacity.channelBase, 1);
+    assertInteger('capacity.channelMax', opts.capacity.channelMax, 1);
+  }
+  await ensureBackend();
+  const log = opts.onProgress ?? (() => {});
+  const start = performance.now();
+  const rows: LadderRow[] = [];
+  // ETA: the fraction of work done is counted in EQ samples + layer samples over all configs.
+  const unitsPerConfig = samples + layerSamples * 2;
+  const eta = (ci: number, frac: number) => {
+    const done = ci * unitsPerConfig + frac * unitsPerConfig;
+    const total = configs.length * unitsPerConfig;
+    const el = (performance.now() - start) / 1000;
+    const left = done > 0 ? (el / done) * (total - done) : NaN;
+    return `elapsed ${el.toFixed(0)} s, ETA ${Number.isFinite(left) ? left.toFixed(0) + ' s' : '?'}`;
+  };
+
+  for (let ci = 0; ci < configs.length; ci++) {
+    const name = configs[ci] as ConfigName;
+    const t0 = performance.now();
+    const cfg = configAt(name, resolution, { ablation: true });
+    const abl = ABLATION_CAPACITY[name];
+    const capacity = opts.capacity
+      ? { ...opts.capacity }
+      : {
+          channelBase: Math.round(abl.channelBase / divisor),
+          channelMax: Math.round(abl.channelMax / divisor),
+        };
+    Object.assign(cfg, capacity);
+    const gen = await createGenerator(cfg, { seed });
+    try {
+      log(`[${name}] ${ci + 1}/${configs.length}: timing generate (batch 4) — ${eta(ci, 0)}`);
+      const rng = new Rng(seed + 1);
+      const z = tf.tensor2d(rng.normals(4 * cfg.zDim), [4, cfg.zDim]);
+      const times: number[] = [];
+      let imageRms = 0;
+      for (let r = 0; r <= timingRuns; r++) {
+        const t = performance.now();
+        const { image } = gen.generate(z);
+        const px = (await image.data()) as Float32Array;
+        image.dispose();
+        if (r === 0) {
+          let s2 = 0;
+          for (const v of px) s2 += v * v;
+          imageRms = Math.sqrt(s2 / px.length);
+        }
+        if (r > 0) times.push(performance.now() - t);
+      }
+      z.dispose();
+      const msPerImage = median(times) / 4;
+      let lastLog = 0;
+      const eq = await equivariance(gen, {
+        samples,
+        seed,
+        onProgress: (d, total) => {
+          const now = performance.now();
+          if (now - lastLog > 10000 || d === total) {
+            lastLog = now;
+            log(`[${name}] EQ ${d}/${total} — ${eta(ci, d / unitsPerConfig)}`);
+          }
+        },
+      });
+      const ms = await measureLayers(gen, {
+        samples: layerSamples,
+        seed,
+        onProgress: (d, total, label) => {
+          if (d === total || label === 'equivariance')
+            log(
+              `[${name}] layers ${d}/${total} ${label} — ${eta(ci, (samples + (2 * layerSamples * d) / total) / unitsPerConfig)}`,
+            );
+        },
+      });
+      rows.push({
+        config: name,
+        resolution,
+        parameters: parameterCount(cfg),
+        msPerImage,
+        imageRms,
+        samples: eq.samples,
+        eqt: eq.eqt!,
+        eqt_frac: eq.eqt_frac!,
+        eqr: eq.eqr!,
+        alias: summarizeLayers(ms),
+        capacity,
+        backend: backendInfo().name ?? 'unknown',
+        seconds: (performance.now() - t0) / 1000,
+        layers: ms.map((m) => ({
+          name: m.name,
+          samplingRate: m.samplingRate,
+          cutoff: m.cutoff,
+          aliasDb: m.aliasDb,
+          aboveCutoffDb: m.aboveCutoffDb,
+          eqPsnrDb: m.eqPsnrDb,
+        })),
+      });
+      opts.onRow?.(rows[rows.length - 1], rows);
+      log(`[${name}] done in ${rows[rows.length - 1].seconds.toFixed(0)} s — ${eta(ci + 1, 0)}`);
+    } finally {
+      gen.dispose();
+    }
+  }
+  return rows;
+}
+
+const fmt = (v: number | null | undefined, d = 2) =>
+  v === null || v === undefined ? '—' : Number.isFinite(v) ? v.toFixed(d) : String(v);
+
+/**
+ * One markdown table: our measurements (untrained, seeded weights) and, in columns marked
+ * "paper, trained", the paper's EQ-T / EQ-T_frac / EQ-R / FID for the same config (`PAPER_LADDER`).
+ * `image RMS` is the images' RMS σ (EQ uses I_max = 2, so compare configs with EQ + 20·log10(σ/0.5)).
+ * Alias columns: mean and worst per-layer aliasDb (dB, worst layer named) and the smallest
+ * per-layer EQ PSNR. A caption line states the source, resolution, samples and capacity.
+ */
+export function ladderMarkdown(rows: LadderRow[]): string {
+  if (!Array.isArray(rows)) throw new TypeError(`rows must be an array of LadderRow, got ${String(rows)}`);
+  const head =
+    '| Config | Step | Params | ms/img | image RMS | EQ-T | EQ-T_frac | EQ-R | mean alias dB | worst alias dB (layer) | min layer EQ dB ' +
+    '| EQ-T (paper, trained) | EQ-T_frac (paper, trained) | EQ-R (paper, trained) | FID (paper, trained) |';
+  const sep = '|' + ' --- |'.repeat(15);
+  const lines = rows.map((r) => {
+    const p = paperLadderRow(r.config);
+    return (
+      `| ${r.config} | ${p?.label ?? ''} | ${(r.parameters / 1e6).toFixed(2)} M | ${r.msPerImage.toFixed(0)} | ${fmt(r.imageRms, 3)} ` +
+      `| ${fmt(r.eqt)} | ${fmt(r.eqt_frac)} | ${fmt(r.eqr)} | ${fmt(r.alias.meanAliasDb, 1)} ` +
+      `| ${fmt(r.alias.maxAliasDb, 1)}${r.alias.worstLayer ? ` (${r.alias.worstLayer})` : ''} | ${fmt(r.alias.minEqPsnrDb, 1)} ` +
+      `| ${fmt(p?.eqt)} | ${fmt(p?.eqt_frac)} | ${fmt(p?.eqr)} | ${fmt(p?.fid)} |`
+    );
+  });
+  const caps = [
+    ...new Set(
+      rows.map((r) => `${r.config}: C_base ${r.capacity.channelBase}, C_max ${r.capacity.channelMax}`),
+    ),
+  ];
+  const res = [...new Set(rows.map((r) => r.resolution))].join(', ');
+  const smp = [...new Set(rows.map((r) => r.samples))].join(', ');
+  const be = [...new Set(rows.map((r) => r.backend))].join(', ');
+  const caption =
+    `Ours: untrained generators with seeded weights, ${res}², ${smp} EQ samples, backend ${be}; ` +
+    `capacity ${caps.join('; ')}. Paper columns: ${PAPER_SOURCE}.`;
+  return [head, sep, ...lines, '', caption, ''].join('\n');
+}
