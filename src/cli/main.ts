@@ -3,7 +3,7 @@
  * Every command has `--help`; bad options exit with status 2 and a message naming the option;
  * failures exit with status 1. Long work prints progress with an ETA on stderr.
  */
-import { Command, Option, CommanderError } from 'commander';
+import { Command, Option, CommanderError, InvalidArgumentError } from 'commander';
 import { readFileSync } from 'node:fs';
 import {
   backendName,
@@ -15,6 +15,14 @@ import {
   resolution,
   seedList,
 } from './options.js';
+import { REPORT_DEFAULTS } from '../report/defaults.js';
+
+/** Strip frames: an integer >= 2 (frame 0 is the reference). */
+function stripFrames(value: string): number {
+  const n = positiveInt(value);
+  if (n < 2) throw new InvalidArgumentError(`expected an integer >= 2, got ${n}`);
+  return n;
+}
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -33,6 +41,97 @@ export function buildProgram(): Command {
     )
     .version(pkg.version)
     .showHelpAfterError('(run with --help for usage)');
+
+  program
+    .command('report')
+    .description(
+      'build configs D–R with seeded weights (or load --weights), measure them and write a self-contained HTML report',
+    )
+    .addOption(
+      new Option('--configs <list>', 'configs to build, e.g. T,R')
+        .argParser(configList)
+        .default(REPORT_DEFAULTS.configs, REPORT_DEFAULTS.configs.join(',')),
+    )
+    .option('--weights <path>', 'report on one generator directory or official .pkl (replaces --configs)')
+    .option('--resolution <px>', 'output resolution of the presets', resolution, REPORT_DEFAULTS.resolution)
+    .option(
+      '--samples <n>',
+      'latents pooled by EQ-T / EQ-T_frac / EQ-R per config',
+      positiveInt,
+      REPORT_DEFAULTS.samples,
+    )
+    .option(
+      '--layer-samples <n>',
+      'latents averaged for the per-layer spectra and alias energies',
+      positiveInt,
+      REPORT_DEFAULTS.layerSamples,
+    )
+    .option('--images <n>', 'sample images per config', positiveInt, REPORT_DEFAULTS.images)
+    .option(
+      '--frames <n>',
+      'frames per translation/rotation strip (>= 2)',
+      stripFrames,
+      REPORT_DEFAULTS.frames,
+    )
+    .option('--seed <n>', 'seed of the latents and metric draws', nonNegativeInt, REPORT_DEFAULTS.seed)
+    .option(
+      '--weight-seed <n>',
+      'seed of the fresh weights of the presets',
+      nonNegativeInt,
+      REPORT_DEFAULTS.weightSeed,
+    )
+    .option('--channel-base <n>', 'C_base of the presets (default: ablation C_base)', positiveInt)
+    .option('--channel-max <n>', 'C_max of the presets (R gets twice this; default 16)', positiveInt)
+    .option('--no-layers', 'skip the per-layer spectra and alias energies (faster)')
+    .option('--out <dir>', 'output folder', REPORT_DEFAULTS.out)
+    .addOption(backendOption())
+    .addOption(quietOption())
+    .action(async (opts) => {
+      await (await import('./report.js')).runReport(opts);
+    });
+
+  program
+    .command('ladder')
+    .description('measure the ladder D → R (EQ metrics, alias summary, speed) and print it beside the paper')
+    .addOption(
+      new Option('--configs <list>', 'configs, e.g. E,T')
+        .argParser(configList)
+        .default(REPORT_DEFAULTS.configs, REPORT_DEFAULTS.configs.join(',')),
+    )
+    .option('--resolution <px>', 'output resolution', resolution, 64)
+    .option('--samples <n>', 'EQ latents per config', positiveInt, 256)
+    .option('--layer-samples <n>', 'latents for the per-layer alias measurement', positiveInt, 8)
+    .option('--seed <n>', 'seed of the latents and metric draws', nonNegativeInt, 0)
+    .option(
+      '--capacity-divisor <n>',
+      'divide the ablation capacity (C_base, C_max) of every config by n; 8 runs ~50× faster on a CPU',
+      positiveInt,
+      1,
+    )
+    .option('--out <dir>', 'output folder for ladder.md and ladder.json', 'out/ladder')
+    .addOption(backendOption())
+    .addOption(quietOption())
+    .action(async (opts) => {
+      await (await import('./ladder.js')).runLadderCommand(opts);
+    });
+
+  program
+    .command('spectra')
+    .description('per-layer spectra and alias energies of one config or loaded generator (HTML, PNG, JSON)')
+    .option('--config <name>', 'config preset (D, E, F, G, H, T, R)', configName, 'T')
+    .option('--weights <path>', 'generator directory or official .pkl (overrides --config)')
+    .option('--resolution <px>', 'output resolution of the preset', resolution, 64)
+    .option('--layer-samples <n>', 'latents averaged per spectrum', positiveInt, 8)
+    .option('--seed <n>', 'seed of the latents', nonNegativeInt, 0)
+    .option('--weight-seed <n>', 'seed of the fresh weights of a preset', nonNegativeInt, 0)
+    .option('--channel-base <n>', 'C_base of the preset', positiveInt)
+    .option('--channel-max <n>', 'C_max of the preset', positiveInt)
+    .option('--out <dir>', 'output folder', 'out/spectra')
+    .addOption(backendOption())
+    .addOption(quietOption())
+    .action(async (opts) => {
+      await (await import('./spectra.js')).runSpectra(opts);
+    });
 
   program
     .command('generate')
@@ -100,7 +199,10 @@ export function buildProgram(): Command {
 
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
+  // Subcommands copy settings only when created, so the override is applied to each of them too:
+  // usage errors must come back here (exit 2) instead of exiting the process with status 1.
   program.exitOverride();
+  for (const cmd of program.commands) cmd.exitOverride();
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;

@@ -1,0 +1,172 @@
+/**
+ * `aliasfree report`: build the configurations of the paper's ladder (D, E, F, G, H, T, R) with
+ * seeded weights at a small resolution and capacity — or load one trained generator with
+ * `--weights` — measure each (images, EQ-T / EQ-T_frac / EQ-R, per-layer spectra and alias energy,
+ * translation and rotation strips) and write `index.html` (self-contained), `report.json` and the
+ * PNGs into `--out`.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { setBackend } from '../generator/backend.js';
+import type { ConfigName } from '../generator/config.js';
+import type { Generator } from '../generator/generator.js';
+import { PAPER_SOURCE, paperLadderRow } from '../metrics/paper.js';
+import { createGenerator, loadGenerator } from '../generator/weights.js';
+import type { Figure } from '../viz/style.js';
+import { LAYERS_API } from '../report/layers-api.js';
+import { measureConfig, renderBudget } from '../report/measure.js';
+import { reportHtml } from '../report/page.js';
+import { formatSeconds, reportProgress } from '../report/progress.js';
+import { REPORT_SCHEMA, type ConfigReport, type ReportJson } from '../report/schema.js';
+import { db } from '../report/tables.js';
+import { cliConfig } from './build.js';
+import { REPORT_CAPACITY, REPORT_DEFAULTS } from '../report/defaults.js';
+
+export { REPORT_CAPACITY, REPORT_DEFAULTS };
+
+export interface ReportOptions {
+  configs: ConfigName[];
+  resolution: number;
+  samples: number;
+  layerSamples: number;
+  images: number;
+  frames: number;
+  seed: number;
+  weightSeed: number;
+  out: string;
+  weights?: string;
+  channelBase?: number;
+  channelMax?: number;
+  /** Per-layer spectra and alias energies (default true; `--no-layers` skips them). */
+  layers?: boolean;
+  backend: 'auto' | 'wasm' | 'cpu' | 'tensorflow';
+  quiet?: boolean;
+}
+
+interface Job {
+  config: string;
+  label: string;
+  build: () => Promise<Generator>;
+  /** Cost estimate per rendered image (MACs), known after building; guessed before. */
+  weight: number;
+}
+
+/** Run the report; returns the JSON object it wrote. */
+export async function runReport(opts: ReportOptions): Promise<ReportJson> {
+  const t0 = Date.now();
+  const info = await setBackend(opts.backend);
+  const log = (s: string) => {
+    if (!opts.quiet) process.stderr.write(s + '\n');
+  };
+  log(`backend: ${info.name} (${info.reason})`);
+  const layersApi = opts.layers === false ? null : LAYERS_API;
+  const notes: string[] = [];
+  if (!layersApi) notes.push('Per-layer spectra and alias energies were skipped (--no-layers).');
+
+  // Jobs with a cost weight each (MACs per image from the config, so R counts ~4× T).
+  const jobs: Job[] = [];
+  if (opts.weights) {
+    const path = opts.weights;
+    jobs.push({
+      config: 'weights',
+      label: basename(resolve(path)),
+      build: () => loadGenerator(path),
+      weight: 1,
+    });
+  } else {
+    for (const name of opts.configs) {
+      const cfg = cliConfig(name, {
+        resolution: opts.resolution,
+        channelBase: opts.channelBase ?? REPORT_CAPACITY[name].channelBase,
+        channelMax:
+          opts.channelMax !== undefined
+            ? opts.channelMax * (name === 'R' ? 2 : 1)
+            : REPORT_CAPACITY[name].channelMax,
+      });
+      const weightSeed = opts.weightSeed;
+      jobs.push({
+        config: name,
+        label: paperLadderRow(name)?.label ?? name,
+        build: () => createGenerator(cfg, { seed: weightSeed }),
+        weight: 1,
+      });
+    }
+  }
+  // Weights: build each preset once up front just for its MAC count (cheap: no rendering).
+  for (const j of jobs.length > 1 ? jobs : []) {
+    const g = await j.build();
+    j.weight = g.macsPerImage() + 1e6; // + fixed per-image overhead of the image-space transforms
+    g.dispose();
+  }
+  const budget = renderBudget(opts, layersApi !== null);
+  const prog = reportProgress(
+    jobs.map((j) => j.config),
+    jobs.map((j) => j.weight * budget),
+    { quiet: opts.quiet },
+  );
+
+  mkdirSync(opts.out, { recursive: true });
+  const configs: ConfigReport[] = [];
+  const assets = new Map<string, Buffer>();
+  const dashboards = new Map<string, Figure | null>();
+  for (let i = 0; i < jobs.length; i++) {
+    const j = jobs[i];
+    prog.log(`── ${j.config}: ${j.label}`);
+    const gen = await j.build();
+    try {
+      const m = await measureConfig(gen, {
+        config: j.config,
+        label: j.label,
+        samples: opts.samples,
+        layerSamples: opts.layerSamples,
+        images: opts.images,
+        frames: opts.frames,
+        seed: opts.seed,
+        layersApi,
+        onProgress: (f, note) => prog.update(i, f, note),
+      });
+      configs.push(m.report);
+      for (const [k, v] of m.assets) assets.set(k, v);
+      dashboards.set(j.config, m.aliasingFigure);
+      const e = m.report.eq;
+      prog.log(
+        `   ${j.config}: EQ-T ${db(e.eqt)} dB, EQ-T_frac ${db(e.eqt_frac)} dB, EQ-R ${db(e.eqr)} dB` +
+          (m.report.alias ? `, mean alias ${db(m.report.alias.meanAliasDb)} dB` : '') +
+          ` (${formatSeconds(m.report.seconds)})`,
+      );
+    } finally {
+      gen.dispose();
+    }
+  }
+
+  const report: ReportJson = {
+    schema: REPORT_SCHEMA,
+    created: new Date().toISOString(),
+    backend: info.name ?? 'unknown',
+    options: {
+      configs: jobs.map((j) => j.config),
+      resolution: opts.weights ? configs[0].resolution : opts.resolution,
+      weights: opts.weights ?? null,
+      seed: opts.seed,
+      weightSeed: opts.weightSeed,
+      samples: opts.samples,
+      layerSamples: opts.layerSamples,
+      images: opts.images,
+      frames: opts.frames,
+      channelBase: opts.channelBase ?? null,
+      channelMax: opts.channelMax ?? null,
+    },
+    paperSource: PAPER_SOURCE,
+    notes,
+    configs,
+    seconds: 0,
+  };
+  report.seconds = (Date.now() - t0) / 1000;
+  for (const [file, bytes] of assets) writeFileSync(join(opts.out, file), bytes);
+  writeFileSync(join(opts.out, 'report.json'), JSON.stringify(report, null, 2));
+  const page = join(opts.out, 'index.html');
+  writeFileSync(page, reportHtml(report, assets, dashboards));
+  log(`report done in ${formatSeconds(report.seconds)}`);
+  if (!opts.quiet) console.log(`wrote ${page}, report.json and ${assets.size} PNGs to ${opts.out}`);
+  return report;
+}
