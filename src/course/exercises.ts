@@ -15,6 +15,10 @@ import {
   upfirdn,
   upfirdnLength,
 } from '../signal/index.js';
+import { psnrFromMse } from '../signal/psnr.js';
+import { rotationMatrix } from '../signal/rotate.js';
+import { configAt } from '../generator/config.js';
+import { computeGeometry } from '../generator/geometry.js';
 
 /** What a checker says about one answer. */
 export interface Verdict {
@@ -328,7 +332,170 @@ export const exercises: Record<string, Exercise> = {
     hint: 'the corner is at distance √(f_c² + f_c²) from DC.',
     check: (a) => closeTo(a, Math.hypot(0.25, 0.25), 1e-6, 'the distance of the corner from DC'),
   },
+
+  '06-disc-1': {
+    task: 'the radius below which half of the Fourier-feature frequencies lie (bandwidth b = 2, uniform in the disc).',
+    hint: 'uniform in a disc of radius b: P(|f| ≤ r) = (r/b)²; solve (r/b)² = 1/2.',
+    check(a) {
+      // The bandwidth the generator's input layer actually uses (T, R: f_c,0 = 2).
+      const b = computeGeometry(configAt('T', 64)).input.bandwidth;
+      const r = asNumber(a);
+      if (typeof r === 'number' && Math.abs(r - b / 2) < 1e-9)
+        return { ok: false, hint: 'b/2 holds only a quarter of the disc area.' };
+      return closeTo(a, b / Math.SQRT2, 1e-6, `the radius r with (r/${b})² = 1/2`);
+    },
+  },
+
+  '06-fade-1': {
+    task: 'the amplitude a_c of a T input feature with |f| = 1.5 after a user transform diag(3, 3, 1) (zoom out by 3).',
+    hint: "the transformed frequency is 3·1.5; a = clamp(1 − (|f'| − b)/(s₀/2 − b), 0, 1) with T's b = 2, s₀ = 16.",
+    check(a) {
+      const { bandwidth: b, samplingRate: s0 } = computeGeometry(configAt('T', 64)).input;
+      const f = 3 * 1.5;
+      const expected = Math.min(Math.max(1 - (f - b) / (s0 / 2 - b), 0), 1);
+      return closeTo(a, expected, 1e-6, 'the faded amplitude');
+    },
+  },
+
+  '06-learned-1': {
+    task: 'the 9-number user transform U that reproduces a learned transform (rotation 30°, translation (0.1, 0.05)).',
+    hint: 'the input layer composes M = R·T·U (rotate, then translate, then the user transform); with a learned identity M = U.',
+    check(a) {
+      const u = asMatrix(a);
+      if (typeof u === 'string') return { ok: false, hint: u };
+      // R = [[c, −s, 0], [s, c, 0], [0, 0, 1]] is the library's rotationMatrix(−θ); T translates by −t.
+      const R = rotationMatrix(-Math.PI / 6);
+      const T = [1, 0, -0.1, 0, 1, -0.05, 0, 0, 1];
+      const expected = mat3(R, T);
+      if (maxDiff(u, expected) <= 1e-5) return { ok: true };
+      if (maxDiff(u, mat3(T, R)) <= 1e-5)
+        return {
+          ok: false,
+          hint: 'that is T·R: the learned rotation is applied first, then the translation.',
+        };
+      return { ok: false, hint: `[${u.map((v) => +v.toFixed(4)).join(', ')}] is not R·T.` };
+    },
+  },
+
+  '07-crit-1': {
+    task: 'the output cutoff f_c of a non-critical config-G layer with s = 32.',
+    hint: 'G keeps f_h = (√2 − 1)·s/2 and lowers the cutoff to f_c = s/2 − f_h.',
+    check(a) {
+      const L = computeGeometry(configAt('G', 256, { ablation: true })).layers.find(
+        (l) => l.outSamplingRate === 32 && !l.isCriticallySampled,
+      )!;
+      const f = asNumber(a);
+      if (typeof f === 'number' && Math.abs(f - 16) < 1e-6)
+        return { ok: false, hint: '16 = s/2 is the critical cutoff of configs E and F.' };
+      return closeTo(a, L.outCutoff, 1e-4, "G's cutoff at s = 32");
+    },
+  },
+
+  '07-tmp-1': {
+    task: "the temporary sampling rate s' of the filtered nonlinearity in StyleGAN3-T's layer L3 at 256².",
+    hint: "s'[i] = max(s[i], s[i−1])·m with m = 2; L3 goes from s = 16 to s = 32.",
+    check(a) {
+      const L3 = computeGeometry(configAt('T', 256, { ablation: true })).layers[3];
+      return closeTo(a, L3.tmpSamplingRate, 0, "L3's temporary rate");
+    },
+  },
+
+  '07-chan-1': {
+    task: 'the channel count of config G at s = 64 (256², C_base = 2^14, C_max = 512).',
+    hint: 'G counts channels from the cutoff: C = rint(min(C_base/(2·f_c), C_max)) with f_c = (2 − √2)·s/2.',
+    check(a) {
+      const L = computeGeometry(configAt('G', 256, { ablation: true })).layers.find(
+        (l) => l.outSamplingRate === 64,
+      )!;
+      const c = asNumber(a);
+      if (typeof c === 'number' && c === 256)
+        return { ok: false, hint: '256 = C_base/s is the rule of configs D–F, C(s).' };
+      return closeTo(a, L.outChannels, 0, "G's channel count at s = 64");
+    },
+  },
+
+  '08-psnr-1': {
+    task: 'the PSNR (dB, images in [−1, 1]) of pooled sums Σ mask·err² = 0.5 and Σ mask = 5000.',
+    hint: 'MSE = Σ mask·err² / Σ mask; PSNR = 20·log10(2) − 10·log10(MSE).',
+    check(a) {
+      const p = asNumber(a);
+      if (typeof p === 'number' && Math.abs(p + 10 * Math.log10(0.5 / 5000)) < 1e-6)
+        return { ok: false, hint: 'the peak value of the [−1, 1] range is I_max = 2, not 1.' };
+      return closeTo(a, psnrFromMse(0.5 / 5000, 2), 1e-6, 'the pooled PSNR');
+    },
+  },
+
+  '08-trans-1': {
+    task: 'write translateInput(tx, ty) returning the 9-number user transform that moves the image by (tx, ty) canvas units.',
+    hint: 'the user transform is the inverse of the image transform [[1, 0, tx], [0, 1, ty], [0, 0, 1]].',
+    check(a) {
+      const fn = asFunction(a) as unknown as ((tx: number, ty: number) => unknown) | string;
+      if (typeof fn === 'string') return { ok: false, hint: fn + '.' };
+      for (const [tx, ty] of [
+        [0.1, -0.05],
+        [-0.125, 0.125],
+        [0.03125, 0],
+        [0, 0.2],
+      ]) {
+        const u = asMatrix(fn(tx, ty));
+        if (typeof u === 'string') return { ok: false, hint: `translateInput(${tx}, ${ty}): ${u}` };
+        // U must undo the image transform: U·A = identity.
+        const A = [1, 0, tx, 0, 1, ty, 0, 0, 1];
+        if (maxDiff(mat3(u, A), [1, 0, 0, 0, 1, 0, 0, 0, 1]) > 1e-9) {
+          return {
+            ok: false,
+            hint: `translateInput(${tx}, ${ty}) = [${u.join(', ')}] is not the inverse of the image translation.`,
+          };
+        }
+      }
+      return { ok: true, note: 'the same matrix EQ-T and EQ-T_frac write into the input layer.' };
+    },
+  },
+
+  '08-rot-1': {
+    task: 'the 9-number user transform that EQ-R passes to rotate the image by α = 90°.',
+    hint: 'EQ-R writes rotationMatrix(−α) into the input layer (the inverse of the image rotation).',
+    check(a) {
+      const u = asMatrix(a);
+      if (typeof u === 'string') return { ok: false, hint: u };
+      if (maxDiff(u, rotationMatrix(-Math.PI / 2)) <= 1e-6) return { ok: true };
+      if (maxDiff(u, rotationMatrix(Math.PI / 2)) <= 1e-6)
+        return {
+          ok: false,
+          hint: 'that is rotationMatrix(+α), the image transform itself, not its inverse.',
+        };
+      return { ok: false, hint: `[${u.map((v) => +v.toFixed(4)).join(', ')}] is not rotationMatrix(−π/2).` };
+    },
+  },
 };
+
+/** 9 finite numbers (a 3×3 matrix row-major, or its 3 rows), or a message saying what is wrong. */
+function asMatrix(answer: unknown): number[] | string {
+  const flat =
+    Array.isArray(answer) && answer.length === 3 && answer.every((r) => Array.isArray(r))
+      ? (answer as unknown[][]).flat()
+      : answer && typeof (answer as ArrayLike<unknown>).length === 'number'
+        ? Array.from(answer as ArrayLike<unknown>)
+        : null;
+  if (!flat || flat.length !== 9) return `expected 9 numbers (3×3 row-major), got ${String(answer)}.`;
+  if (!flat.every((v) => typeof v === 'number' && Number.isFinite(v))) return 'expected 9 finite numbers.';
+  return flat as number[];
+}
+
+/** Row-major 3×3 product a·b. */
+function mat3(a: ArrayLike<number>, b: ArrayLike<number>): number[] {
+  const o = new Array<number>(9).fill(0);
+  for (let i = 0; i < 3; i++)
+    for (let j = 0; j < 3; j++) for (let k = 0; k < 3; k++) o[i * 3 + j] += a[i * 3 + k] * b[k * 3 + j];
+  return o;
+}
+
+/** Largest absolute element difference of two 9-number matrices. */
+function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < 9; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
 
 /** Apparent frequency in [0, fs/2] of a cosine at `f` sampled at `fs`. */
 function foldFrequency(f: number, fs: number): number {

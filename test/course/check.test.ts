@@ -82,6 +82,25 @@ const right: Record<string, unknown> = {
   '04-m-1': 4,
   '05-jinc-1': 3.831705970207512 / Math.PI,
   '05-diag-1': 0.25 * Math.SQRT2,
+  '06-disc-1': 2 / Math.SQRT2,
+  '06-fade-1': 1 - (3 * 1.5 - 2) / (16 / 2 - 2),
+  '06-learned-1': [
+    Math.cos(Math.PI / 6),
+    -0.5,
+    -0.1 * Math.cos(Math.PI / 6) + 0.05 * 0.5,
+    0.5,
+    Math.cos(Math.PI / 6),
+    -0.1 * 0.5 - 0.05 * Math.cos(Math.PI / 6),
+    0,
+    0,
+    1,
+  ],
+  '07-crit-1': (2 - Math.SQRT2) * 16,
+  '07-tmp-1': 64,
+  '07-chan-1': 437,
+  '08-psnr-1': 20 * Math.log10(2) - 10 * Math.log10(1e-4),
+  '08-trans-1': (tx: number, ty: number) => [1, 0, -tx, 0, 1, -ty, 0, 0, 1],
+  '08-rot-1': [0, -1, 0, 1, 0, 0, 0, 0, 1],
 };
 const wrong: Record<string, unknown> = {
   '00-setup-1': 0.5,
@@ -101,6 +120,15 @@ const wrong: Record<string, unknown> = {
   '04-m-1': 2,
   '05-jinc-1': 1.22,
   '05-diag-1': 0.25,
+  '06-disc-1': 1,
+  '06-fade-1': 1,
+  '06-learned-1': [1, 0, -0.1, 0, 1, -0.05, 0, 0, 1],
+  '07-crit-1': 16,
+  '07-tmp-1': 32,
+  '07-chan-1': 256,
+  '08-psnr-1': -10 * Math.log10(1e-4),
+  '08-trans-1': (tx: number, ty: number) => [1, 0, tx, 0, 1, ty, 0, 0, 1],
+  '08-rot-1': [0, 1, 0, -1, 0, 0, 0, 0, 1],
 };
 
 for (const id of listExercises()) {
@@ -117,4 +145,22 @@ for (const id of listExercises()) {
 test('01-alias-3 accepts only the smallest rate', () => {
   assert.equal(evaluate('01-alias-3', 30).status, 'wrong');
   assert.match(evaluate('01-alias-3', 30).message, /smaller rate/);
+});
+
+test('transform exercises name the typical mistakes: swapped order, image transform instead of its inverse', () => {
+  const [c, s] = [Math.cos(Math.PI / 6), 0.5];
+  // T·R: translate first, then rotate (the wrong order for the learned transform).
+  const tr = [c, -s, -0.1, s, c, -0.05, 0, 0, 1];
+  assert.match(evaluate('06-learned-1', tr).message, /T·R/);
+  assert.equal(
+    evaluate('06-learned-1', [
+      [c, -s, -0.1 * c + 0.05 * s],
+      [s, c, -0.1 * s - 0.05 * c],
+      [0, 0, 1],
+    ]).status,
+    'correct',
+  );
+  assert.match(evaluate('08-rot-1', [0, 1, 0, -1, 0, 0, 0, 0, 1]).message, /not its inverse/);
+  assert.equal(evaluate('08-rot-1', [1, 2, 3]).status, 'wrong');
+  assert.match(evaluate('08-trans-1', (tx: number) => [1, 0, -tx]).message, /9 numbers/);
 });
