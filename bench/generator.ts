@@ -25,6 +25,9 @@ import { createGenerator } from '../src/generator/weights.js';
 import { configs } from '../src/generator/config.js';
 import type { GeneratorConfig } from '../src/generator/types.js';
 import { setConvAlgorithm, type ConvAlgorithm } from '../src/generator/ops/modulated-conv.js';
+import { GeneratorPool } from '../src/generator/pool.js';
+import { Rng } from '../src/generator/rng.js';
+import { availableParallelism } from 'node:os';
 
 interface Case {
   name: string;
@@ -102,6 +105,40 @@ export async function rows({ quick }: { quick: boolean }): Promise<BenchRow[]> {
           },
         });
         process.stderr.write(`  ${c.name} batch ${batch} conv ${alg}: ${perImage.toFixed(0)} ms/image\n`);
+      }
+    }
+    // Batch 4 across worker_threads (one wasm instance per core; T-1024 is left out: two replicas
+    // of its activations would not fit beside each other in memory on small machines).
+    const workers = Math.min(4, availableParallelism());
+    if (c.batches.includes(4) && c.name !== 'T-1024' && workers > 1) {
+      const batch = 4;
+      const pool = await GeneratorPool.create(gen, {
+        workers,
+        backend: info.name === 'wasm' ? 'wasm' : 'auto',
+      });
+      try {
+        const z = new Rng(7).normals(batch * gen.config.zDim);
+        const ms = await timeMedian(() => pool.generate(z), { repeats: quick ? 1 : 3, warmup: 1 });
+        const perImage = ms / batch;
+        out.push({
+          group: 'generator',
+          name: `${c.name} batch ${batch} (${backendInfo().name}) ${workers} workers`,
+          ms,
+          extra: {
+            conv: 'auto',
+            'ms/image': perImage,
+            'images/s': 1000 / perImage,
+            'GFLOP/image': flop / 1e9,
+            'GFLOP/s': flop / 1e9 / (perImage / 1000),
+            'PyTorch s/image': c.baselineS,
+            'speed-up': (c.baselineS * 1000) / perImage,
+          },
+        });
+        process.stderr.write(
+          `  ${c.name} batch ${batch} GeneratorPool(${workers}): ${perImage.toFixed(0)} ms/image\n`,
+        );
+      } finally {
+        await pool.close();
       }
     }
     gen.dispose();

@@ -31,7 +31,16 @@ export {
 export type { GeneratorSnapshot, StateDict, StateTensor } from './weights.js';
 export { Rng } from './rng.js';
 export { memoryLimits, setMemoryLimits } from './limits.js';
-export { modulatedConv2d, modulatedConv2dNHWC, prepareModConvWeight } from './ops/modulated-conv.js';
+export {
+  modulatedConv2d,
+  modulatedConv2dNHWC,
+  prepareModConvWeight,
+  setConvAlgorithm,
+  convAlgorithm,
+} from './ops/modulated-conv.js';
+export type { ConvAlgorithm } from './ops/modulated-conv.js';
+export { GeneratorPool } from './pool.js';
+export type { PoolOptions, PoolGenerateOptions } from './pool.js';
 export { filteredLreluTf, FilteredLreluPlan } from './ops/filtered-lrelu.js';
 export type { FilteredLreluParams, FilterTaps } from './ops/filtered-lrelu.js';
 export { biasActTf } from './ops/bias-act.js';

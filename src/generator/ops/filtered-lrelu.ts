@@ -364,14 +364,16 @@ export class FilteredLreluPlan {
 
   /**
    * Apply to an NHWC tensor `x` [N, H, W, C] with bias `b` ([C] tensor or null). Returns NHWC.
-   * Tensors created here are freed by the caller's tf.tidy (or use `applyNCHW`).
+   * Runs in its own tf.tidy: only the result survives (the compiled kernels are kept by the plan).
    */
   apply(x: tf.Tensor4D, b: tf.Tensor1D | null): tf.Tensor4D {
     if (x.shape[3] !== this.channels) {
       throw new RangeError(`x must have ${this.channels} channels (NHWC last axis), got ${x.shape[3]}`);
     }
-    if (!this.corrUp || (!this.corrDown && !this.corrDown2d)) return this.applyDepthwise(x, b);
-    return this.applyBlocked(x, b);
+    return tf.tidy(() => {
+      if (!this.corrUp || (!this.corrDown && !this.corrDown2d)) return this.applyDepthwise(x, b);
+      return this.applyBlocked(x, b);
+    });
   }
 
   /** Compile (once per input size) the blocked passes of `applyBlocked`. */
