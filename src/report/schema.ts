@@ -8,32 +8,16 @@
  * layer's total energy (≤ 0).
  */
 
+import type { LayerInfo } from '../generator/generator.js';
+
 /** Version tag of the JSON layout (bump when a field changes meaning). */
 export const REPORT_SCHEMA = 'aliasfree-report/1';
 
-/** One synthesis layer as `Generator.layerInfo()` describes it (the layer table of the report). */
-export interface LayerRow {
-  name: string;
-  /** Output map size incl. margins (pixels) and the input size. */
-  size: number;
-  inSize: number;
-  channels: number;
-  inChannels: number;
-  /** Output sampling rate s and the internal (upsampled) rate of the nonlinearity. */
-  samplingRate: number;
-  tmpSamplingRate: number;
-  cutoff: number;
-  halfWidth: number;
-  stopband: number;
-  upFactor: number;
-  downFactor: number;
-  upTaps: number;
-  downTaps: number;
-  convKernel: number;
-  criticallySampled: boolean;
-  radial: boolean;
-  torgb: boolean;
-}
+/**
+ * One synthesis layer as `Generator.layerInfo()` describes it (the layer table of the report): the
+ * same fields, without the padding (the page shows factors and taps, not the crop arithmetic).
+ */
+export type LayerRow = Omit<LayerInfo, 'padding'>;
 
 /** Per-layer measurement without the spectrum array (spectra go to PNG files and the page). */
 export interface LayerMeasurementRow {

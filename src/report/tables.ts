@@ -8,26 +8,7 @@ import type { ConfigReport, LayerMeasurementRow, LayerRow } from './schema.js';
 
 /** The report's layer rows from `Generator.layerInfo()` (padding dropped; everything else kept). */
 export function layerRows(info: readonly LayerInfo[]): LayerRow[] {
-  return info.map((L) => ({
-    name: L.name,
-    size: L.size,
-    inSize: L.inSize,
-    channels: L.channels,
-    inChannels: L.inChannels,
-    samplingRate: L.samplingRate,
-    tmpSamplingRate: L.tmpSamplingRate,
-    cutoff: L.cutoff,
-    halfWidth: L.halfWidth,
-    stopband: L.stopband,
-    upFactor: L.upFactor,
-    downFactor: L.downFactor,
-    upTaps: L.upTaps,
-    downTaps: L.downTaps,
-    convKernel: L.convKernel,
-    criticallySampled: L.criticallySampled,
-    radial: L.radial,
-    torgb: L.torgb,
-  }));
+  return info.map(({ padding, ...row }) => row);
 }
 
 /** A number for a table cell: `digits` significant digits, `–` for null/undefined/non-finite. */
