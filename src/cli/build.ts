@@ -3,7 +3,7 @@
  * capacity, so CPU runs stay quick) or a trained network loaded from a directory or `.pkl`.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { configAt, type ConfigName } from '../generator/config.js';
+import { configAt, ladderCapacity, type ConfigName } from '../generator/config.js';
 import { createGenerator, loadGenerator } from '../generator/weights.js';
 import type { Generator } from '../generator/generator.js';
 import type { GeneratorConfig } from '../generator/types.js';
@@ -14,15 +14,7 @@ import { Rng } from '../generator/rng.js';
  * both as the paper does). Untrained networks show the same filtering behaviour at any width;
  * full width (C_max 512/1024) costs ~64× more per image on a CPU.
  */
-export const CLI_CAPACITY: Record<ConfigName, { channelBase: number; channelMax: number }> = {
-  D: { channelBase: 16384, channelMax: 64 },
-  E: { channelBase: 16384, channelMax: 64 },
-  F: { channelBase: 16384, channelMax: 64 },
-  G: { channelBase: 16384, channelMax: 64 },
-  H: { channelBase: 16384, channelMax: 64 },
-  T: { channelBase: 16384, channelMax: 64 },
-  R: { channelBase: 32768, channelMax: 128 },
-};
+export const CLI_CAPACITY = ladderCapacity(64);
 
 export interface PresetOptions {
   resolution: number;

@@ -231,17 +231,34 @@ export const configs: Readonly<Record<ConfigName, Readonly<GeneratorConfig>>> = 
   R,
 });
 
-/** Capacity and batch of the paper's 256² ablations (spec §2.6): T/D–H 2^14/512, R 2^15/1024, batch 64. */
-export const ABLATION_CAPACITY: Readonly<Record<ConfigName, { channelBase: number; channelMax: number }>> =
-  deepFreeze({
-    D: { channelBase: 16384, channelMax: 512 },
-    E: { channelBase: 16384, channelMax: 512 },
-    F: { channelBase: 16384, channelMax: 512 },
-    G: { channelBase: 16384, channelMax: 512 },
-    H: { channelBase: 16384, channelMax: 512 },
-    T: { channelBase: 16384, channelMax: 512 },
-    R: { channelBase: 32768, channelMax: 1024 },
+/** Channel capacity of a config: C_base (channel_base) and C_max (channel_max). */
+export interface Capacity {
+  channelBase: number;
+  channelMax: number;
+}
+
+/**
+ * A capacity table for every ladder config from the C_max of D–H and T: they share the paper's
+ * ablation C_base 2^14 and `channelMax`; R doubles both, as the paper's R doubles T's widths.
+ */
+export function ladderCapacity(channelMax: number): Readonly<Record<ConfigName, Capacity>> {
+  if (!Number.isInteger(channelMax) || channelMax < 1) {
+    throw new RangeError(`channelMax must be an integer >= 1, got ${channelMax}`);
+  }
+  const base: Capacity = { channelBase: 16384, channelMax };
+  return deepFreeze({
+    D: { ...base },
+    E: { ...base },
+    F: { ...base },
+    G: { ...base },
+    H: { ...base },
+    T: { ...base },
+    R: { channelBase: 2 * base.channelBase, channelMax: 2 * channelMax },
   });
+}
+
+/** Capacity and batch of the paper's 256² ablations (spec §2.6): T/D–H 2^14/512, R 2^15/1024, batch 64. */
+export const ABLATION_CAPACITY: Readonly<Record<ConfigName, Capacity>> = ladderCapacity(512);
 
 /**
  * A fresh, mutable copy of preset `name` at output resolution `imgResolution` (s_N, pixels).

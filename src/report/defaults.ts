@@ -7,17 +7,9 @@
  * latents and 4 layer latents per config. The filters, rates and cutoffs — what the report is
  * about — do not depend on the width.
  */
-import type { ConfigName } from '../generator/config.js';
+import { ladderCapacity, type ConfigName } from '../generator/config.js';
 
-export const REPORT_CAPACITY: Record<ConfigName, { channelBase: number; channelMax: number }> = {
-  D: { channelBase: 16384, channelMax: 16 },
-  E: { channelBase: 16384, channelMax: 16 },
-  F: { channelBase: 16384, channelMax: 16 },
-  G: { channelBase: 16384, channelMax: 16 },
-  H: { channelBase: 16384, channelMax: 16 },
-  T: { channelBase: 16384, channelMax: 16 },
-  R: { channelBase: 32768, channelMax: 32 },
-};
+export const REPORT_CAPACITY = ladderCapacity(16);
 
 export const REPORT_DEFAULTS = {
   configs: ['D', 'E', 'F', 'G', 'H', 'T', 'R'] as ConfigName[],

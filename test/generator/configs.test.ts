@@ -343,3 +343,16 @@ test('bad configs throw errors naming the field and the value', () => {
   // Rigid schedule at 32²: 2·(log2(32/4)+1) = 8 layers are fine.
   assert.equal(computeGeometry({ ...BASE, ladder: { schedule: 'rigid' } }).layers.length, 9);
 });
+
+test('ladderCapacity: D–H and T share C_base 2^14 and C_max; R doubles both; ABLATION_CAPACITY is 512', async () => {
+  const { ladderCapacity, ABLATION_CAPACITY } = await import('../../src/generator/config.js');
+  const c = ladderCapacity(64);
+  for (const n of ['D', 'E', 'F', 'G', 'H', 'T'] as const)
+    assert.deepEqual(c[n], { channelBase: 16384, channelMax: 64 });
+  assert.deepEqual(c.R, { channelBase: 32768, channelMax: 128 });
+  assert.deepEqual(ABLATION_CAPACITY.T, { channelBase: 16384, channelMax: 512 });
+  assert.deepEqual(ABLATION_CAPACITY.R, { channelBase: 32768, channelMax: 1024 });
+  assert.ok(Object.isFrozen(c.R));
+  assert.throws(() => ladderCapacity(0), /channelMax must be an integer >= 1, got 0/);
+  assert.throws(() => ladderCapacity(2.5), /channelMax must be an integer >= 1, got 2.5/);
+});
