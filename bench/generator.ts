@@ -37,6 +37,19 @@ interface Case {
   baselineS: number;
 }
 
+/** The table columns of one generator row: per-image time, throughput, FLOPs and the PyTorch bar. */
+function rowExtra(conv: ConvAlgorithm, perImageMs: number, flop: number, baselineS: number) {
+  return {
+    conv,
+    'ms/image': perImageMs,
+    'images/s': 1000 / perImageMs,
+    'GFLOP/image': flop / 1e9,
+    'GFLOP/s': flop / 1e9 / (perImageMs / 1000),
+    'PyTorch s/image': baselineS,
+    'speed-up': (baselineS * 1000) / perImageMs,
+  };
+}
+
 export async function rows({ quick }: { quick: boolean }): Promise<BenchRow[]> {
   const info = await setBackend();
   process.stderr.write(`bench generator: backend ${info.name} (${info.reason})\n`);
@@ -94,15 +107,7 @@ export async function rows({ quick }: { quick: boolean }): Promise<BenchRow[]> {
           group: 'generator',
           name: `${c.name} batch ${batch} (${backendInfo().name})${alg === 'direct' ? ' direct conv' : ''}`,
           ms,
-          extra: {
-            conv: alg,
-            'ms/image': perImage,
-            'images/s': 1000 / perImage,
-            'GFLOP/image': flop / 1e9,
-            'GFLOP/s': flop / 1e9 / (perImage / 1000),
-            'PyTorch s/image': c.baselineS,
-            'speed-up': (c.baselineS * 1000) / perImage,
-          },
+          extra: rowExtra(alg, perImage, flop, c.baselineS),
         });
         process.stderr.write(`  ${c.name} batch ${batch} conv ${alg}: ${perImage.toFixed(0)} ms/image\n`);
       }
@@ -124,15 +129,7 @@ export async function rows({ quick }: { quick: boolean }): Promise<BenchRow[]> {
           group: 'generator',
           name: `${c.name} batch ${batch} (${backendInfo().name}) ${workers} workers`,
           ms,
-          extra: {
-            conv: 'auto',
-            'ms/image': perImage,
-            'images/s': 1000 / perImage,
-            'GFLOP/image': flop / 1e9,
-            'GFLOP/s': flop / 1e9 / (perImage / 1000),
-            'PyTorch s/image': c.baselineS,
-            'speed-up': (c.baselineS * 1000) / perImage,
-          },
+          extra: rowExtra('auto', perImage, flop, c.baselineS),
         });
         process.stderr.write(
           `  ${c.name} batch ${batch} GeneratorPool(${workers}): ${perImage.toFixed(0)} ms/image\n`,
