@@ -24,6 +24,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { memoryLimits } from '../limits.js';
 import {
+  fusedFilteredLrelu,
+  fusedFilteredLreluSupport,
+  type FusedFilteredLreluSpec,
+} from '../kernels/filtered-lrelu.js';
+import {
   applyBandedPass,
   applyBandedPass2D,
   chooseBlock,
@@ -32,6 +37,27 @@ import {
   type BandedPass,
   type BandedPass2D,
 } from './banded.js';
+
+/**
+ * How `FilteredLreluPlan.apply` runs: 'fused' = the streaming WebAssembly SIMD kernel
+ * (`kernels/filtered-lrelu.c`; wasm backend only), 'ops' = the blocked tfjs-op path below (every
+ * backend), 'auto' (default) = fused wherever it is supported, else ops.
+ */
+export type FilteredLreluAlgorithm = 'auto' | 'fused' | 'ops';
+
+let flAlgorithm: FilteredLreluAlgorithm = 'auto';
+
+/** Choose the filtered-nonlinearity implementation module-wide (tests, benchmarks). */
+export function setFilteredLreluAlgorithm(alg: FilteredLreluAlgorithm): void {
+  if (alg !== 'auto' && alg !== 'fused' && alg !== 'ops')
+    throw new RangeError(`algorithm must be 'auto', 'fused' or 'ops', got ${String(alg)}`);
+  flAlgorithm = alg;
+}
+
+/** The current choice of `setFilteredLreluAlgorithm`. */
+export function filteredLreluAlgorithm(): FilteredLreluAlgorithm {
+  return flAlgorithm;
+}
 
 /** A filter as the official buffers hold it: 1-D taps (separable) or a 2-D `[fh, fw]` array. */
 export type FilterTaps =
@@ -229,6 +255,7 @@ export class FilteredLreluPlan {
   private readonly corrDown: Float64Array | null = null;
   private readonly corrDown2d: { taps: Float64Array; h: number; w: number } | null = null;
   private readonly compiled = new Map<string, CompiledPasses>();
+  private readonly fusedSpecs = new Map<string, FusedFilteredLreluSpec>();
 
   constructor(channels: number, params: FilteredLreluParams) {
     if (!Number.isInteger(channels) || channels < 1) {
@@ -372,8 +399,87 @@ export class FilteredLreluPlan {
     }
     return tf.tidy(() => {
       if (!this.corrUp || (!this.corrDown && !this.corrDown2d)) return this.applyDepthwise(x, b);
+      if (this.useFused()) return fusedFilteredLrelu(x, b, this.fusedSpec(x.shape[1], x.shape[2]));
       return this.applyBlocked(x, b);
     });
+  }
+
+  /**
+   * Which implementation `apply` uses now (depends on the tfjs backend and
+   * `setFilteredLreluAlgorithm`): 'fused' (WebAssembly kernel), 'blocked' (tfjs ops, banded
+   * convs), 'depthwise' (tfjs ops, reference structure: 2-D up filters) or 'pointwise' (no filters).
+   */
+  path(): 'fused' | 'blocked' | 'depthwise' | 'pointwise' {
+    if (!this.corrUp || (!this.corrDown && !this.corrDown2d)) return 'depthwise';
+    if (this.useFused()) return 'fused';
+    const identity =
+      this.params.up === 1 &&
+      this.params.down === 1 &&
+      this.corrUp.length === 1 &&
+      this.corrDown?.length === 1 &&
+      this.pad.every((v) => v === 0);
+    return identity ? 'pointwise' : 'blocked';
+  }
+
+  /**
+   * Whether `apply` takes the fused kernel: it covers separable up filters with any separable or
+   * 2-D down filter and a positive gain (folded into the taps); the pointwise-only case (no
+   * filters: ToRGB) stays on tfjs ops, which fuse it already.
+   */
+  private useFused(): boolean {
+    if (flAlgorithm === 'ops') return false;
+    const covered =
+      this.corrUp !== null && (this.corrDown !== null || this.corrDown2d !== null) && this.gainFolded;
+    const identity =
+      this.params.up === 1 &&
+      this.params.down === 1 &&
+      this.corrUp?.length === 1 &&
+      this.corrDown?.length === 1 &&
+      this.pad.every((v) => v === 0);
+    if (flAlgorithm === 'fused') {
+      if (!covered) throw new RangeError('the fused kernel needs a separable up filter and gain > 0');
+      const s = fusedFilteredLreluSupport();
+      if (!s.ok) throw new Error(`fused filtered lrelu unavailable: ${s.reason}`);
+      return true;
+    }
+    return covered && !identity && fusedFilteredLreluSupport().ok;
+  }
+
+  /** The fused kernel's geometry for an h × w input (cached per size). */
+  private fusedSpec(h: number, w: number): FusedFilteredLreluSpec {
+    const key = `${h}x${w}`;
+    const hit = this.fusedSpecs.get(key);
+    if (hit) return hit;
+    const { up, down, slope, clamp, gain } = this.params;
+    const [x0, x1, y0, y1] = this.pad;
+    const g = this.corrUp!;
+    const tw = w * up + x0 + x1 - g.length + 1;
+    const th = h * up + y0 + y1 - g.length + 1;
+    const [oh, ow] = this.outputSize(h, w);
+    if (tw < 1 || th < 1 || oh < 1 || ow < 1)
+      throw new RangeError(
+        `filtered lrelu: padding ${JSON.stringify(this.pad)} leaves no output for a ${h}×${w} input`,
+      );
+    const d2 = this.corrDown2d;
+    const spec: FusedFilteredLreluSpec = {
+      up,
+      padX0: x0,
+      padY0: y0,
+      tw,
+      th,
+      upX: Float32Array.from(g),
+      // the same rounding as the blocked path: fround(g·gain)
+      upY: Float32Array.from(g, (v) => v * gain),
+      down,
+      downTaps: Float32Array.from(d2 ? d2.taps : this.corrDown!),
+      downShape: d2 ? [d2.h, d2.w] : null,
+      oh,
+      ow,
+      slope: slope === 1 ? null : slope,
+      clamp,
+    };
+    this.fusedSpecs.set(key, spec);
+    return spec;
   }
 
   /** Compile (once per input size) the blocked passes of `applyBlocked`. */

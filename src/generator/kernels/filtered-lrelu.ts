@@ -1,0 +1,232 @@
+/**
+ * The fused filtered leaky ReLU kernel (`filtered-lrelu.c`, WebAssembly SIMD) as a TensorFlow.js
+ * kernel of the wasm backend. It computes the official reference
+ *
+ *     y = downsample_d( f_d ∗ clamp( gain·lrelu_slope( f_u ∗ pad( zero_insert_u(x + b) ) ) ) )
+ *
+ * for NHWC float32 maps in one streaming pass (see the C file for the loop structure), reading
+ * the input and writing the output in place in tfjs's own wasm heap: the module imports that
+ * memory, so nothing is copied in or out. On other backends `fusedFilteredLreluSupport` says why
+ * it is not available and the caller uses the tfjs-op path.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { WASM_BASE64 } from './filtered-lrelu-wasm.js';
+
+/** Geometry and taps of one fused call (all taps are correlation taps, as applied). */
+export interface FusedFilteredLreluSpec {
+  /** Up factor u and the left / top padding on the zero-inserted grid. */
+  up: number;
+  padX0: number;
+  padY0: number;
+  /** Temporary-rate size (after the up filter): columns, rows. */
+  tw: number;
+  th: number;
+  /** Up taps along x (×u) and along y (×u·gain), equal lengths. */
+  upX: Float32Array;
+  upY: Float32Array;
+  /** Down factor d; taps: 1-D (separable, both axes) or 2-D [rows, cols] row-major (radial). */
+  down: number;
+  downTaps: Float32Array;
+  downShape: [number, number] | null;
+  /** Output size. */
+  oh: number;
+  ow: number;
+  /** Leaky ReLU slope (null = identity) and clamp (null = none). */
+  slope: number | null;
+  clamp: number | null;
+}
+
+const KERNEL_NAME = 'AliasfreeFusedFilteredLrelu';
+
+interface KernelExports {
+  filtered_lrelu(params: number): void;
+  scratch_floats(params: number): number;
+}
+
+/** Parameter block fields, in the order of the C struct `Params` (4 bytes each). */
+const PARAM_FIELDS = [
+  'n', 'h', 'w', 'c', 'up', 'px0', 'py0', 'lu', 'tw', 'th', 'down', 'ldh', 'ldw', 'radial', 'oh', 'ow',
+  'use_slope', 'use_clamp', 'slope', 'clamp', 'x', 'bias', 'y', 'gux', 'guy', 'gd', 'scratch', 'rowp',
+  'rowc',
+] as const; // prettier-ignore
+const FLOAT_FIELDS = new Set(['slope', 'clamp']);
+
+let compiled: WebAssembly.Module | null = null;
+const instances = new WeakMap<WebAssembly.Memory, KernelExports>();
+
+function kernelModule(): WebAssembly.Module {
+  if (!compiled)
+    compiled = new WebAssembly.Module(Uint8Array.from(atob(WASM_BASE64), (ch) => ch.charCodeAt(0)));
+  return compiled;
+}
+
+/** The emscripten module behind tfjs's wasm backend (internal, version-pinned fields). */
+interface WasmBackendLike {
+  wasm: {
+    asm?: { memory?: unknown };
+    wasmMemory?: unknown;
+    HEAPU8: Uint8Array;
+    _malloc(bytes: number): number;
+    _free(ptr: number): void;
+  };
+  dataIdMap: { get(id: object): { memoryOffset: number } | undefined };
+  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
+}
+
+function heapMemory(backend: unknown): WebAssembly.Memory | null {
+  const w = (backend as Partial<WasmBackendLike> | null)?.wasm;
+  const m = w?.asm?.memory ?? w?.wasmMemory;
+  return m instanceof WebAssembly.Memory ? m : null;
+}
+
+/**
+ * Whether the fused kernel can run on the current tfjs backend, and if not, why (wasm backend
+ * only: it needs the backend's heap, which no other backend has).
+ */
+export function fusedFilteredLreluSupport(): { ok: boolean; reason: string } {
+  const name = tf.getBackend();
+  if (name !== 'wasm') return { ok: false, reason: `the tfjs backend is '${name}', not 'wasm'` };
+  if (!heapMemory(tf.backend()))
+    return { ok: false, reason: 'the wasm backend does not expose its memory (unexpected tfjs version)' };
+  try {
+    kernelModule();
+  } catch (e) {
+    return { ok: false, reason: `the kernel does not compile here (WebAssembly SIMD?): ${String(e)}` };
+  }
+  return { ok: true, reason: 'wasm backend with SIMD: fused kernel in the tfjs heap' };
+}
+
+function instanceFor(memory: WebAssembly.Memory): KernelExports {
+  let k = instances.get(memory);
+  if (!k) {
+    const inst = new WebAssembly.Instance(kernelModule(), { env: { memory } });
+    k = inst.exports as unknown as KernelExports;
+    instances.set(memory, k);
+  }
+  return k;
+}
+
+function kernelFunc({
+  inputs,
+  backend,
+  attrs,
+}: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+  attrs?: tf.NamedAttrMap;
+}): tf.TensorInfo {
+  const be = backend as WasmBackendLike;
+  const memory = heapMemory(be);
+  if (!memory) throw new Error('fused filtered lrelu: the wasm backend does not expose its memory');
+  const k = instanceFor(memory);
+  const x = inputs.x as tf.TensorInfo;
+  const bias = inputs.bias as tf.TensorInfo | undefined;
+  const a = attrs as unknown as {
+    geometry: number[];
+    upX: number[];
+    upY: number[];
+    down: number[];
+    slope: number;
+    clamp: number;
+  };
+  const [up, px0, py0, tw, th, down, ldh, ldw, radial, oh, ow] = a.geometry;
+  const [n, h, w, c] = x.shape;
+  const lu = a.upX.length;
+  const out = be.makeOutput([n, oh, ow, c], 'float32');
+  const offset = (t: tf.TensorInfo) => be.dataIdMap.get(t.dataId)!.memoryOffset;
+  // One block for the parameters, the taps and the row tables; a second for the row buffers.
+  const nParams = PARAM_FIELDS.length;
+  const floats = nParams + 2 * lu + a.down.length + 2 * lu;
+  const block = be.wasm._malloc(floats * 4);
+  const values: Record<(typeof PARAM_FIELDS)[number], number> = {
+    n, h, w, c, up, px0, py0, lu, tw, th, down, ldh, ldw, radial, oh, ow,
+    use_slope: Number.isNaN(a.slope) ? 0 : 1, use_clamp: a.clamp >= 0 ? 1 : 0,
+    slope: Number.isNaN(a.slope) ? 0 : a.slope, clamp: a.clamp,
+    x: offset(x), bias: bias ? offset(bias) : 0, y: offset(out),
+    gux: block + nParams * 4, guy: block + (nParams + lu) * 4, gd: block + (nParams + 2 * lu) * 4,
+    scratch: 0, rowp: block + (nParams + 2 * lu + a.down.length) * 4,
+    rowc: block + (nParams + 3 * lu + a.down.length) * 4,
+  }; // prettier-ignore
+  let scratch = 0;
+  try {
+    const write = () => {
+      const buf = memory.buffer;
+      const i32 = new Int32Array(buf, block, nParams);
+      const f32 = new Float32Array(buf, block, floats);
+      PARAM_FIELDS.forEach((f, i) => {
+        if (FLOAT_FIELDS.has(f)) f32[i] = values[f];
+        else i32[i] = values[f];
+      });
+      f32.set(a.upX, nParams);
+      f32.set(a.upY, nParams + lu);
+      f32.set(a.down, nParams + 2 * lu);
+    };
+    write();
+    scratch = be.wasm._malloc(k.scratch_floats(block) * 4 + 16);
+    values.scratch = (scratch + 15) & ~15;
+    write(); // (the malloc may have grown the heap: write through a fresh view)
+    k.filtered_lrelu(block);
+  } finally {
+    if (scratch) be.wasm._free(scratch);
+    be.wasm._free(block);
+  }
+  return out;
+}
+
+let registered = false;
+function ensureRegistered(): void {
+  if (registered) return;
+  if (!tf.getKernel(KERNEL_NAME, 'wasm'))
+    tf.registerKernel({
+      kernelName: KERNEL_NAME,
+      backendName: 'wasm',
+      kernelFunc: kernelFunc as unknown as tf.KernelFunc,
+    });
+  registered = true;
+}
+
+/**
+ * Run the fused kernel: x NHWC [N, H, W, C] float32, bias [C] or null → NHWC [N, oh, ow, C].
+ * Needs the wasm backend (`fusedFilteredLreluSupport()`).
+ */
+export function fusedFilteredLrelu(
+  x: tf.Tensor4D,
+  bias: tf.Tensor1D | null,
+  spec: FusedFilteredLreluSpec,
+): tf.Tensor4D {
+  const support = fusedFilteredLreluSupport();
+  if (!support.ok) throw new Error(`fused filtered lrelu unavailable: ${support.reason}`);
+  if (x.dtype !== 'float32') throw new TypeError(`x must be float32, got ${x.dtype}`);
+  if (bias && bias.shape[0] !== x.shape[3])
+    throw new RangeError(`bias must have ${x.shape[3]} entries, got ${bias.shape[0]}`);
+  if (spec.upX.length !== spec.upY.length || spec.upX.length < 1)
+    throw new RangeError(`upX and upY must have the same nonzero length`);
+  const [ldh, ldw] = spec.downShape ?? [spec.downTaps.length, spec.downTaps.length];
+  if (ldh * (spec.downShape ? ldw : 1) !== spec.downTaps.length)
+    throw new RangeError(`downTaps length ${spec.downTaps.length} does not match ${ldh}×${ldw}`);
+  if ((spec.oh - 1) * spec.down + ldh > spec.th || (spec.ow - 1) * spec.down + ldw > spec.tw)
+    throw new RangeError(`output ${spec.oh}×${spec.ow} reads past the temporary ${spec.th}×${spec.tw}`);
+  ensureRegistered();
+  const inputs: tf.NamedTensorMap = bias ? { x, bias } : { x };
+  const attrs = {
+    geometry: [
+      spec.up,
+      spec.padX0,
+      spec.padY0,
+      spec.tw,
+      spec.th,
+      spec.down,
+      ldh,
+      ldw,
+      spec.downShape ? 1 : 0,
+      spec.oh,
+      spec.ow,
+    ],
+    upX: Array.from(spec.upX),
+    upY: Array.from(spec.upY),
+    down: Array.from(spec.downTaps),
+    slope: spec.slope ?? NaN,
+    clamp: spec.clamp ?? -1,
+  };
+  return tf.engine().runKernel(KERNEL_NAME, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+}
