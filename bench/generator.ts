@@ -10,6 +10,10 @@
  * doubles T's capacity); T-1024 C_base 32768 / C_max 512 (the official FFHQ-1024 model).
  * `--quick`: one timed repeat and no T-1024 batch 4.
  *
+ * Worker rows (`N workers`): a `GeneratorPool` of min(4, cores) wasm workers; at batch 1 they split
+ * every layer's output channels between them (one image on all cores), at batch 4 each renders
+ * whole images.
+ *
  * Conv algorithm (column `conv`): the main rows run the default 'auto' choice (Winograd F(4×4,3×3)
  * for the big 3×3 modulated convs on wasm, see ops/modulated-conv.ts); each batch-1 case also gets a
  * `direct conv` row (`setConvAlgorithm('direct')`: every conv as tf.conv2d), timed back to back with
@@ -112,28 +116,33 @@ export async function rows({ quick }: { quick: boolean }): Promise<BenchRow[]> {
         process.stderr.write(`  ${c.name} batch ${batch} conv ${alg}: ${perImage.toFixed(0)} ms/image\n`);
       }
     }
-    // Batch 4 across worker_threads (one wasm instance per core; T-1024 is left out: two replicas
-    // of its activations would not fit beside each other in memory on small machines).
+    // Across worker_threads (one wasm instance per core): batch 1 splits every layer's channels
+    // between the workers, batch 4 gives each worker whole images (GeneratorPool split 'auto').
+    // T-1024 only at batch 1: two replicas of its batch-4 activations would not fit beside each
+    // other in memory on small machines.
     const workers = Math.min(4, availableParallelism());
-    if (c.batches.includes(4) && c.name !== 'T-1024' && workers > 1) {
-      const batch = 4;
+    const poolBatches = c.name === 'T-1024' ? [1] : c.batches;
+    if (workers > 1) {
       const pool = await GeneratorPool.create(gen, {
         workers,
         backend: info.name === 'wasm' ? 'wasm' : 'auto',
       });
       try {
-        const z = new Rng(7).normals(batch * gen.config.zDim);
-        const ms = await timeMedian(() => pool.generate(z), { repeats: quick ? 1 : 3, warmup: 1 });
-        const perImage = ms / batch;
-        out.push({
-          group: 'generator',
-          name: `${c.name} batch ${batch} (${backendInfo().name}) ${workers} workers`,
-          ms,
-          extra: rowExtra('auto', perImage, flop, c.baselineS),
-        });
-        process.stderr.write(
-          `  ${c.name} batch ${batch} GeneratorPool(${workers}): ${perImage.toFixed(0)} ms/image\n`,
-        );
+        for (const batch of poolBatches) {
+          const z = new Rng(7).normals(batch * gen.config.zDim);
+          const ms = await timeMedian(() => pool.generate(z), { repeats: quick ? 1 : 3, warmup: 1 });
+          const perImage = ms / batch;
+          const how = batch < workers ? 'channel split' : 'image split';
+          out.push({
+            group: 'generator',
+            name: `${c.name} batch ${batch} (${backendInfo().name}) ${workers} workers, ${how}`,
+            ms,
+            extra: rowExtra('auto', perImage, flop, c.baselineS),
+          });
+          process.stderr.write(
+            `  ${c.name} batch ${batch} GeneratorPool(${workers}, ${how}): ${perImage.toFixed(0)} ms/image\n`,
+          );
+        }
       } finally {
         await pool.close();
       }

@@ -145,6 +145,24 @@ function tidyResult(fn: () => SynthesisResult): SynthesisResult {
   return tf.tidy(() => fn() as unknown as tf.TensorContainer) as unknown as SynthesisResult;
 }
 
+/**
+ * Split C channels into `parts` contiguous ranges: boundaries b[0] = 0 < b[1] < … < b[parts] = C,
+ * as equal as possible and on multiples of 8 where that keeps every part nonempty (the fused
+ * filtered-lrelu kernel works on blocks of 8 channels).
+ */
+export function channelBounds(C: number, parts: number): number[] {
+  if (!(Number.isInteger(C) && Number.isInteger(parts) && parts >= 1 && C >= parts))
+    throw new RangeError(`cannot split ${C} channels into ${parts} nonempty parts`);
+  const b = [0];
+  for (let k = 1; k < parts; k++) {
+    const even = Math.round((C * k) / parts);
+    const snapped = Math.round(even / 8) * 8;
+    b.push(snapped > b[k - 1] && snapped < C - (parts - k - 1) ? snapped : Math.max(even, b[k - 1] + 1));
+  }
+  b.push(C);
+  return b;
+}
+
 /** A ready-to-run StyleGAN3 generator. Create with `createGenerator`, `loadGenerator` or `generatorFromSnapshot`. */
 export class Generator {
   /** The resolved config (every default filled in). */
@@ -156,6 +174,8 @@ export class Generator {
   private readonly map: Mapping;
   private readonly input: SynthesisInputLayer;
   private readonly layers: SynthesisLayer[];
+  /** Channel slices of the layers for split synthesis, by "part/parts" (see `synthesisPart`). */
+  private readonly sliced = new Map<string, SynthesisLayer[]>();
   private disposed = false;
 
   /** Use the factory functions; `state` must already be validated against `stateLayout(geometry)`. */
@@ -286,6 +306,60 @@ export class Generator {
     return capture ? { image, layers } : { image };
   }
 
+  /**
+   * One worker's share of a channel-split synthesis (`GeneratorPool`, channel mode: one image on
+   * several cores). Every layer but the last computes only its output channels
+   * `channelBounds(C, parts)[part] … [part + 1]`; `exchange(layer, slice, bounds)` must return the
+   * full activation, i.e. every part's slice concatenated along channels (NHWC). The last layer
+   * (ToRGB, 3 channels: too small to split) runs whole on part 0, which alone returns the image
+   * NCHW; the other parts return null. The result equals `synthesis(ws)` (the styles and the
+   * demodulation of a channel do not depend on the other channels).
+   */
+  synthesisPart(
+    ws: tf.Tensor3D,
+    user: Float32Array | null,
+    part: number,
+    parts: number,
+    exchange: (layer: number, slice: tf.Tensor4D, bounds: number[]) => tf.Tensor4D,
+  ): tf.Tensor4D | null {
+    this.alive();
+    if (!(Number.isInteger(parts) && parts >= 1 && Number.isInteger(part) && part >= 0 && part < parts))
+      throw new RangeError(`part must be an integer in [0, parts), got part ${part} of ${parts}`);
+    const layers = this.slicedLayers(part, parts);
+    return tf.tidy(() => {
+      const w = tf.unstack(tf.cast(ws, 'float32'), 1) as tf.Tensor2D[];
+      let x = this.input.forward(w[0], user);
+      const last = this.layers.length - 1;
+      for (let i = 0; i < last; i++) {
+        const slice = layers[i].forward(x, w[i + 1]);
+        x.dispose();
+        const bounds = channelBounds(this.layers[i].spec.outChannels, parts);
+        x = exchange(i, slice, bounds);
+        slice.dispose();
+      }
+      if (part !== 0) return null as unknown as tf.Tensor4D;
+      let img = this.layers[last].forward(x, w[last + 1]);
+      if (this.config.outputScale !== 1) img = tf.mul(img, this.config.outputScale) as tf.Tensor4D;
+      return tf.transpose(img, [0, 3, 1, 2]) as tf.Tensor4D;
+    }) as tf.Tensor4D | null;
+  }
+
+  /** The layers of part `part` of `parts` (made on first use, freed by `dispose`). */
+  private slicedLayers(part: number, parts: number): SynthesisLayer[] {
+    if (parts === 1) return this.layers;
+    const key = `${part}/${parts}`;
+    let layers = this.sliced.get(key);
+    if (!layers) {
+      layers = this.geometry.layers.map((L, i) => {
+        if (i === this.geometry.layers.length - 1) return this.layers[i];
+        const b = channelBounds(L.outChannels, parts);
+        return new SynthesisLayer(L, this.state, this.config.convClamp, [b[part], b[part + 1]]);
+      });
+      this.sliced.set(key, layers);
+    }
+    return layers;
+  }
+
   /** mapping + synthesis (official `G(z, c, truncation_psi, truncation_cutoff)`). */
   generate(z: LatentInput, opts: MappingOptions & SynthesisOptions = {}): SynthesisResult {
     const ws = this.mapping(z, opts);
@@ -343,6 +417,9 @@ export class Generator {
     this.map.dispose();
     this.input.dispose();
     for (const l of this.layers) l.dispose();
+    for (const layers of this.sliced.values())
+      for (const l of layers) if (!this.layers.includes(l)) l.dispose();
+    this.sliced.clear();
   }
 
   /**

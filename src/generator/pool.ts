@@ -39,6 +39,12 @@ export interface PoolRequest {
   psi: number;
   cutoff: number | null;
   transform: number[] | null;
+  /**
+   * Channel mode: this worker computes channels `part` of `parts` of every layer of the whole
+   * block; the slices meet in `data` (two halves, 2 × N × the largest activation, floats) and the
+   * workers wait for each other on `ctrl` ([arrived, generation, abort], Int32).
+   */
+  split?: { part: number; parts: number; data: SharedArrayBuffer; ctrl: SharedArrayBuffer };
 }
 
 /** A worker's answer: the images NCHW, or an error message. */
@@ -49,9 +55,19 @@ export interface PoolResponse {
   error?: string;
 }
 
+/**
+ * How `GeneratorPool.generate` shares the work: 'batch' = whole images per worker; 'channels' =
+ * every worker renders a slice of the channels of every layer of every image, exchanging the
+ * slices after each layer (the only way to put several cores on one image); 'auto' (default) =
+ * 'channels' when there are fewer images than workers, else 'batch'.
+ */
+export type PoolSplit = 'auto' | 'batch' | 'channels';
+
 export interface PoolOptions {
   /** Number of workers (default: the number of CPU cores, at least 1). */
   workers?: number;
+  /** Work sharing (default 'auto'); see `PoolSplit`. */
+  split?: PoolSplit;
   /** Backend inside the workers (default 'auto': the same order as `setBackend()`). */
   backend?: BackendName | 'auto';
 }
@@ -85,25 +101,40 @@ export class GeneratorPool {
   /** Number of workers. */
   readonly size: number;
   readonly zDim: number;
+  /** Work sharing of `generate` (see `PoolSplit`). */
+  readonly split: PoolSplit;
   private readonly slots: Slot[];
+  /** Largest activation of one image that channel mode exchanges (floats: H·W·C of a layer). */
+  private readonly activation: number;
+  private shared: SharedArrayBuffer | null = null;
   private nextId = 1;
   private closed = false;
 
-  private constructor(slots: Slot[], zDim: number) {
+  private constructor(slots: Slot[], zDim: number, split: PoolSplit, activation: number) {
     this.slots = slots;
     this.size = slots.length;
     this.zDim = zDim;
+    this.split = split;
+    this.activation = activation;
   }
 
   /** Start `workers` replicas of `gen` (its weights are copied into each worker). */
   static async create(
     gen: Generator,
-    { workers, backend = 'auto' }: PoolOptions = {},
+    { workers, backend = 'auto', split = 'auto' }: PoolOptions = {},
   ): Promise<GeneratorPool> {
     const count = workers ?? Math.max(1, availableParallelism());
     if (!Number.isInteger(count) || count < 1 || count > 64) {
       throw new RangeError(`workers must be an integer in [1, 64], got ${workers}`);
     }
+    if (split !== 'auto' && split !== 'batch' && split !== 'channels')
+      throw new RangeError(`split must be 'auto', 'batch' or 'channels', got ${String(split)}`);
+    // Every layer but ToRGB is split (see Generator.synthesisPart); each must have a channel per part.
+    const splitLayers = gen.geometry.layers.slice(0, -1);
+    const minChannels = Math.min(...splitLayers.map((L) => L.outChannels));
+    if (split === 'channels' && minChannels < count)
+      throw new RangeError(`split 'channels' needs at least ${count} channels per layer, got ${minChannels}`);
+    const activation = Math.max(0, ...splitLayers.map((L) => L.outSize * L.outSize * L.outChannels));
     const init: PoolWorkerInit = {
       config: gen.config,
       initKwargs: gen.initKwargs,
@@ -143,7 +174,8 @@ export class GeneratorPool {
       await Promise.all(slots.map((s) => s.worker.terminate()));
       throw err;
     }
-    return new GeneratorPool(slots, gen.config.zDim);
+    const mode: PoolSplit = split === 'auto' && minChannels < count ? 'batch' : split;
+    return new GeneratorPool(slots, gen.config.zDim, mode, activation);
   }
 
   /**
@@ -160,6 +192,8 @@ export class GeneratorPool {
     if (typeof psi !== 'number' || !Number.isFinite(psi))
       throw new TypeError(`psi must be a finite number, got ${psi}`);
     const t = transform === null ? null : Array.from(parseTransform(transform));
+    const channels = this.size > 1 && (this.split === 'channels' || (this.split === 'auto' && n < this.size));
+    if (channels) return this.generateSplit(flat, n, psi, cutoff ?? null, t);
     // Contiguous parts, as equal as possible, one per worker (fewer parts than workers for small N).
     const parts = Math.min(this.size, n);
     const jobs: Promise<PoolResponse>[] = [];
@@ -175,13 +209,7 @@ export class GeneratorPool {
         transform: t,
       };
       start += m;
-      const slot = this.slots[p];
-      jobs.push(
-        new Promise<PoolResponse>((resolve, reject) => {
-          slot.pending.set(req.id, { resolve, reject });
-          slot.worker.postMessage(req, [req.z.buffer]);
-        }),
-      );
+      jobs.push(this.send(p, req));
     }
     const results = await Promise.all(jobs);
     const shape = results[0].shape as number[];
@@ -193,6 +221,49 @@ export class GeneratorPool {
       offset += (r.data as Float32Array).length;
     }
     return { data, shape: [n, shape[1], shape[2], shape[3]] };
+  }
+
+  /** Post `req` to worker `p`; resolves with its answer. */
+  private send(p: number, req: PoolRequest): Promise<PoolResponse> {
+    const slot = this.slots[p];
+    return new Promise<PoolResponse>((resolve, reject) => {
+      slot.pending.set(req.id, { resolve, reject });
+      slot.worker.postMessage(req, [req.z.buffer]);
+    });
+  }
+
+  /** Channel mode: all workers on the whole block, part 0 returns the images. */
+  private async generateSplit(
+    flat: Float32Array,
+    n: number,
+    psi: number,
+    cutoff: number | null,
+    transform: number[] | null,
+  ): Promise<{ data: Float32Array; shape: [number, number, number, number] }> {
+    const floats = 2 * n * this.activation;
+    if (!this.shared || this.shared.byteLength < floats * 4) this.shared = new SharedArrayBuffer(floats * 4);
+    const ctrl = new SharedArrayBuffer(3 * 4);
+    const jobs: Promise<PoolResponse>[] = [];
+    for (let p = 0; p < this.size; p++) {
+      const req: PoolRequest = {
+        id: this.nextId++,
+        z: flat.slice(),
+        n,
+        psi,
+        cutoff,
+        transform,
+        split: { part: p, parts: this.size, data: this.shared, ctrl },
+      };
+      jobs.push(this.send(p, req));
+    }
+    const results = await Promise.allSettled(jobs);
+    const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    // Report the worker that failed first, not the ones it released from the barrier.
+    const cause = failed.find((r) => !/another worker/.test(String(r.reason))) ?? failed[0];
+    if (cause) throw cause.reason;
+    const first = (results[0] as PromiseFulfilledResult<PoolResponse>).value;
+    const shape = first.shape as number[];
+    return { data: first.data as Float32Array, shape: [shape[0], shape[1], shape[2], shape[3]] };
   }
 
   /** Stop the workers (pending requests are rejected). */

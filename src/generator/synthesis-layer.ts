@@ -37,24 +37,48 @@ export class SynthesisLayer {
   private readonly inputGain: tf.Scalar;
   private readonly styleGain: number;
 
-  constructor(spec: LayerSpec, state: StateDict, clamp: number | null) {
+  /**
+   * Output channels [o0, o1) this layer computes: all of them by default; a slice for splitting one
+   * image across workers (pool.ts, channel mode). Exact: the styles, the input gain and the
+   * demodulation of an output channel depend only on that channel's own weights and the full
+   * input, and the filtered nonlinearity works channel by channel.
+   */
+  readonly channels: [number, number];
+
+  constructor(
+    spec: LayerSpec,
+    state: StateDict,
+    clamp: number | null,
+    channels: [number, number] = [0, spec.outChannels],
+  ) {
     this.spec = spec;
+    const [o0, o1] = channels;
+    if (!(Number.isInteger(o0) && Number.isInteger(o1) && 0 <= o0 && o0 < o1 && o1 <= spec.outChannels))
+      throw new RangeError(
+        `channels must be [o0, o1) with 0 <= o0 < o1 <= ${spec.outChannels}, got ${JSON.stringify(channels)}`,
+      );
+    this.channels = [o0, o1];
+    const whole = o0 === 0 && o1 === spec.outChannels;
     const p = `synthesis.${spec.name}`;
     const k = spec.convKernel;
     this.styleGain = spec.isTorgb ? 1 / Math.sqrt(spec.inChannels * k * k) : 1;
-    const weight = stateTensor(state, `${p}.weight`) as tf.Tensor4D;
+    const weight = tf.tidy(() => {
+      const all = stateTensor(state, `${p}.weight`) as tf.Tensor4D;
+      return whole ? all : tf.slice(all, [o0, 0, 0, 0], [o1 - o0, -1, -1, -1]);
+    });
     this.conv = prepareModConvWeight(weight, !spec.isTorgb);
     weight.dispose();
     [this.affineW, this.affineB, this.bias, this.inputGain] = tf.tidy(() => {
       const aw = stateTensor(state, `${p}.affine.weight`) as tf.Tensor2D;
+      const bias = stateTensor(state, `${p}.bias`) as tf.Tensor1D;
       return [
         tf.transpose(tf.mul(aw, 1 / Math.sqrt(aw.shape[1]))) as tf.Tensor2D,
         stateTensor(state, `${p}.affine.bias`) as tf.Tensor1D,
-        stateTensor(state, `${p}.bias`) as tf.Tensor1D,
+        whole ? bias : (tf.slice(bias, [o0], [o1 - o0]) as tf.Tensor1D),
         tf.rsqrt(tf.reshape(stateTensor(state, `${p}.magnitude_ema`), [])) as tf.Scalar,
       ];
     });
-    this.plan = new FilteredLreluPlan(spec.outChannels, {
+    this.plan = new FilteredLreluPlan(o1 - o0, {
       fu: filterFromState(state, `${p}.up_filter`),
       fd: filterFromState(state, `${p}.down_filter`),
       up: spec.upFactor,
@@ -81,8 +105,8 @@ export class SynthesisLayer {
   }
 
   /**
-   * x NHWC [N, inSize, inSize, C_in], w [N, wDim] → NHWC [N, outSize, outSize, C_out].
-   * `styleScale`: see `styleScale()` (null = from this batch).
+   * x NHWC [N, inSize, inSize, C_in], w [N, wDim] → NHWC [N, outSize, outSize, C_out] (C_out =
+   * o1 − o0 for a channel slice). `styleScale`: see `styleScale()` (null = from this batch).
    */
   forward(x: tf.Tensor4D, w: tf.Tensor2D, styleScale: tf.Scalar | null = null): tf.Tensor4D {
     return tf.tidy(() => {
