@@ -8,7 +8,7 @@ export * from './geometry.js';
 export * from './parameters.js';
 export { setBackend, backendInfo, ensureBackend } from './backend.js';
 export type { BackendName, BackendInfo, BackendAttempt } from './backend.js';
-export { Generator, parseTransform } from './generator.js';
+export { Generator, parseTransform, channelBounds } from './generator.js';
 export type {
   LayerInfo,
   LatentInput,
@@ -40,9 +40,16 @@ export {
 } from './ops/modulated-conv.js';
 export type { ConvAlgorithm } from './ops/modulated-conv.js';
 export { GeneratorPool } from './pool.js';
-export type { PoolOptions, PoolGenerateOptions } from './pool.js';
-export { filteredLreluTf, FilteredLreluPlan } from './ops/filtered-lrelu.js';
-export type { FilteredLreluParams, FilterTaps } from './ops/filtered-lrelu.js';
+export type { PoolOptions, PoolGenerateOptions, PoolSplit } from './pool.js';
+export {
+  filteredLreluTf,
+  FilteredLreluPlan,
+  setFilteredLreluAlgorithm,
+  filteredLreluAlgorithm,
+} from './ops/filtered-lrelu.js';
+export type { FilteredLreluParams, FilterTaps, FilteredLreluAlgorithm } from './ops/filtered-lrelu.js';
+export { fusedFilteredLrelu, fusedFilteredLreluSupport } from './kernels/filtered-lrelu.js';
+export type { FusedFilteredLreluSpec } from './kernels/filtered-lrelu.js';
 export { biasActTf } from './ops/bias-act.js';
 export { equivariance, psnrFromSums, ALL_METRICS } from '../metrics/equivariance.js';
 export type {

@@ -45,6 +45,8 @@ const caseArb = fc
     down: fc.integer({ min: 1, max: 3 }),
     lu: fc.integer({ min: 1, max: 14 }),
     radial: fc.boolean(),
+    // radial taps with mirror-symmetric rows (as the jinc filters): the kernel's paired-tap path
+    mirror: fc.boolean(),
     ldh: fc.integer({ min: 1, max: 9 }),
     ldw: fc.integer({ min: 1, max: 9 }),
     pad: fc.array(fc.integer({ min: -3, max: 12 }), { minLength: 4, maxLength: 4 }),
@@ -68,6 +70,10 @@ test('fused kernel equals the float64 reference on random geometries (1e-5·max)
       const xs = values(k.n * k.c * k.h * k.w, k.seed, -2, 2);
       const fu = Array.from(values(k.lu, k.seed + 1, 0, 1));
       const fdTaps = Array.from(values(k.radial ? k.ldh * k.ldw : k.ldh, k.seed + 2, -0.2, 1));
+      if (k.radial && k.mirror)
+        for (let a = 0; a < k.ldh; a++)
+          for (let b = 0; b < k.ldw; b++)
+            fdTaps[a * k.ldw + b] = fdTaps[a * k.ldw + Math.min(b, k.ldw - 1 - b)];
       const fd2 = Array.from({ length: k.ldh }, (_, a) => fdTaps.slice(a * k.ldw, (a + 1) * k.ldw));
       const bias = k.bias ? values(k.c, k.seed + 3, -0.5, 0.5) : null;
       const ref = filteredLrelu(ndarray(Float64Array.from(xs), [k.n, k.c, k.h, k.w]), {

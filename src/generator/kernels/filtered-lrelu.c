@@ -42,6 +42,7 @@ typedef struct {
   int32_t tw, th;             /* temporary-rate size (columns, rows) */
   int32_t down, ldh, ldw;     /* down factor d, down taps along y and x */
   int32_t radial;             /* 1: 2-D down taps g2[ldh][ldw]; 0: separable (ldh == ldw) */
+  int32_t mirror;             /* radial only, 1: every row of g2 is symmetric (g2[a][b] = g2[a][ldw−1−b]) */
   int32_t oh, ow;             /* output size */
   int32_t use_slope, use_clamp;
   float slope, clamp;
@@ -211,6 +212,50 @@ static void radial_rows3(const Params *P, const float *restrict t, const float *
   }
 }
 
+/*
+ * radial_rows3 for taps with mirror-symmetric rows (the radial jinc filter): the two samples a tap
+ * pair reads are added first, g[b]·t[d·p + b] + g[b]·t[d·p + ldw−1−b] = g[b]·(t[…] + t[…]), which
+ * halves the multiplications and shares the additions among the three rows.
+ */
+static void radial_rows3_mirror(const Params *P, const float *restrict t, const float *g0,
+                                const float *g1, const float *g2, float *acc0, float *acc1, float *acc2) {
+  const int32_t d = P->down, ld = P->ldw, half = P->ldw / 2;
+  for (int32_t p = 0; p < P->ow; p++) {
+    v128_t a0 = wasm_f32x4_splat(0.f), a1 = a0, b0 = a0, b1 = a0, c0 = a0, c1 = a0;
+    const float *src = t + (d * p) * CB;
+    for (int32_t b = 0; b < half; b++) {
+      const float *l = src + b * CB, *r = src + (ld - 1 - b) * CB;
+      const v128_t lo = wasm_f32x4_add(wasm_v128_load(l), wasm_v128_load(r));
+      const v128_t hi = wasm_f32x4_add(wasm_v128_load(l + 4), wasm_v128_load(r + 4));
+      const v128_t x = wasm_f32x4_splat(g0[b]), y = wasm_f32x4_splat(g1[b]), z = wasm_f32x4_splat(g2[b]);
+      a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(x, lo));
+      a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(x, hi));
+      b0 = wasm_f32x4_add(b0, wasm_f32x4_mul(y, lo));
+      b1 = wasm_f32x4_add(b1, wasm_f32x4_mul(y, hi));
+      c0 = wasm_f32x4_add(c0, wasm_f32x4_mul(z, lo));
+      c1 = wasm_f32x4_add(c1, wasm_f32x4_mul(z, hi));
+    }
+    if (ld % 2 == 1) { /* the middle tap has no partner */
+      const float *m = src + half * CB;
+      const v128_t lo = wasm_v128_load(m), hi = wasm_v128_load(m + 4);
+      const v128_t x = wasm_f32x4_splat(g0[half]), y = wasm_f32x4_splat(g1[half]), z = wasm_f32x4_splat(g2[half]);
+      a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(x, lo));
+      a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(x, hi));
+      b0 = wasm_f32x4_add(b0, wasm_f32x4_mul(y, lo));
+      b1 = wasm_f32x4_add(b1, wasm_f32x4_mul(y, hi));
+      c0 = wasm_f32x4_add(c0, wasm_f32x4_mul(z, lo));
+      c1 = wasm_f32x4_add(c1, wasm_f32x4_mul(z, hi));
+    }
+    float *q0 = acc0 + p * CB, *q1 = acc1 + p * CB, *q2 = acc2 + p * CB;
+    wasm_v128_store(q0, wasm_f32x4_add(wasm_v128_load(q0), a0));
+    wasm_v128_store(q0 + 4, wasm_f32x4_add(wasm_v128_load(q0 + 4), a1));
+    wasm_v128_store(q1, wasm_f32x4_add(wasm_v128_load(q1), b0));
+    wasm_v128_store(q1 + 4, wasm_f32x4_add(wasm_v128_load(q1 + 4), b1));
+    wasm_v128_store(q2, wasm_f32x4_add(wasm_v128_load(q2), c0));
+    wasm_v128_store(q2 + 4, wasm_f32x4_add(wasm_v128_load(q2 + 4), c1));
+  }
+}
+
 /* Ring sizes (rows) of the up-x and accumulator buffers. */
 static inline int32_t ux_ring(const Params *P) { return ceil_div(P->lu, P->up) + 1; }
 static inline int32_t acc_ring(const Params *P) { return ceil_div(P->ldh, P->down) + 1; }
@@ -274,7 +319,10 @@ __attribute__((export_name("filtered_lrelu"))) void filtered_lrelu(const Params 
             const float *g0 = P->gd + (i - d * o) * P->ldw;
             const float *g1 = o + 1 <= ohi ? P->gd + (i - d * (o + 1)) * P->ldw : ztaps;
             const float *g2 = o + 2 <= ohi ? P->gd + (i - d * (o + 2)) * P->ldw : ztaps;
-            radial_rows3(P, trow, g0, g1, g2, a0, a1, a2);
+            if (P->mirror)
+              radial_rows3_mirror(P, trow, g0, g1, g2, a0, a1, a2);
+            else
+              radial_rows3(P, trow, g0, g1, g2, a0, a1, a2);
           }
           if (olo <= ohi && i - d * olo == ldh - 1)
             store_row(P, s, olo, c0, cv, acc + (olo % RD) * acc_len, 0, tmp);

@@ -45,7 +45,7 @@ interface KernelExports {
 
 /** Parameter block fields, in the order of the C struct `Params` (4 bytes each). */
 const PARAM_FIELDS = [
-  'n', 'h', 'w', 'c', 'up', 'px0', 'py0', 'lu', 'tw', 'th', 'down', 'ldh', 'ldw', 'radial', 'oh', 'ow',
+  'n', 'h', 'w', 'c', 'up', 'px0', 'py0', 'lu', 'tw', 'th', 'down', 'ldh', 'ldw', 'radial', 'mirror', 'oh', 'ow',
   'use_slope', 'use_clamp', 'slope', 'clamp', 'x', 'bias', 'y', 'gux', 'guy', 'gd', 'scratch', 'rowp',
   'rowc',
 ] as const; // prettier-ignore
@@ -129,7 +129,7 @@ function kernelFunc({
     slope: number;
     clamp: number;
   };
-  const [up, px0, py0, tw, th, down, ldh, ldw, radial, oh, ow] = a.geometry;
+  const [up, px0, py0, tw, th, down, ldh, ldw, radial, mirror, oh, ow] = a.geometry;
   const [n, h, w, c] = x.shape;
   const lu = a.upX.length;
   const out = be.makeOutput([n, oh, ow, c], 'float32');
@@ -139,7 +139,7 @@ function kernelFunc({
   const floats = nParams + 2 * lu + a.down.length + 2 * lu;
   const block = be.wasm._malloc(floats * 4);
   const values: Record<(typeof PARAM_FIELDS)[number], number> = {
-    n, h, w, c, up, px0, py0, lu, tw, th, down, ldh, ldw, radial, oh, ow,
+    n, h, w, c, up, px0, py0, lu, tw, th, down, ldh, ldw, radial, mirror, oh, ow,
     use_slope: Number.isNaN(a.slope) ? 0 : 1, use_clamp: a.clamp >= 0 ? 1 : 0,
     slope: Number.isNaN(a.slope) ? 0 : a.slope, clamp: a.clamp,
     x: offset(x), bias: bias ? offset(bias) : 0, y: offset(out),
@@ -171,6 +171,13 @@ function kernelFunc({
     be.wasm._free(block);
   }
   return out;
+}
+
+/** Whether every row of the 2-D taps reads the same backwards (exactly): the radial filters do. */
+function mirrorRows(taps: Float32Array, rows: number, cols: number): boolean {
+  for (let a = 0; a < rows; a++)
+    for (let b = 0; b < cols; b++) if (taps[a * cols + b] !== taps[a * cols + cols - 1 - b]) return false;
+  return true;
 }
 
 let registered = false;
@@ -219,6 +226,7 @@ export function fusedFilteredLrelu(
       ldh,
       ldw,
       spec.downShape ? 1 : 0,
+      spec.downShape ? Number(mirrorRows(spec.downTaps, ldh, ldw)) : 0,
       spec.oh,
       spec.ow,
     ],
