@@ -12,6 +12,7 @@ import type { ConfigName } from '../generator/config.js';
 import type { Generator } from '../generator/generator.js';
 import { imageToPng, tensorToTiles } from '../viz/figures/images.js';
 import { encodeGif } from '../io/gif.js';
+import { GeneratorPool } from '../generator/pool.js';
 import { buildGenerator, latents } from './build.js';
 import { progress } from './progress.js';
 
@@ -28,6 +29,8 @@ export interface GenerateOptions {
   frames: number;
   out: string;
   backend: 'auto' | 'wasm' | 'cpu' | 'tensorflow';
+  /** Worker threads (default 1 = this thread): each image is split across them by channels. */
+  workers?: number;
   quiet?: boolean;
 }
 
@@ -50,8 +53,18 @@ async function toNd(t: tf.Tensor4D) {
   return ndarray((await t.data()) as Float32Array, t.shape.slice());
 }
 
-/** Render the GIF frames for the first seed (or walk through all seeds). */
-async function animationFrames(gen: Generator, opts: GenerateOptions, ws: tf.Tensor3D) {
+/**
+ * Render the GIF frames for the first seed (or walk through all seeds). Translate/rotate frames
+ * go through the worker pool when there is one (the walk interpolates in W, which the pool's
+ * z-only interface cannot take, so it stays on this thread).
+ */
+async function animationFrames(
+  gen: Generator,
+  opts: GenerateOptions,
+  ws: tf.Tensor3D,
+  pool: GeneratorPool | null,
+  z0: Float32Array,
+) {
   const frames = [];
   const prog = progress(`generate: ${opts.animate} frames`, opts.frames, { quiet: opts.quiet });
   for (let k = 0; k < opts.frames; k++) {
@@ -69,6 +82,10 @@ async function animationFrames(gen: Generator, opts: GenerateOptions, ws: tf.Ten
       });
       image = gen.synthesis(wk, {}).image;
       wk.dispose();
+    } else if (pool) {
+      const transform = animationTransform(opts.animate as 'translate' | 'rotate', k, opts.frames);
+      const { data, shape } = await pool.generate(z0.slice(), { psi: opts.psi, transform });
+      image = tf.tensor4d(data, shape);
     } else {
       const w0 = tf.slice(ws, [0, 0, 0], [1, -1, -1]);
       image = gen.synthesis(w0, {
@@ -90,18 +107,34 @@ export async function runGenerate(opts: GenerateOptions): Promise<{ files: strin
   const gen = await buildGenerator({ ...opts, config: opts.config });
   mkdirSync(opts.out, { recursive: true });
   const files: string[] = [];
+  const workers = opts.workers ?? 1;
+  let pool: GeneratorPool | null = null;
   try {
-    const z = latents(opts.seeds, gen.config.zDim);
+    if (workers > 1) {
+      // The workers use the backend this thread got (the webgpu/tensorflow names map back to 'auto').
+      const backend = info.name === 'wasm' || info.name === 'cpu' ? info.name : 'auto';
+      pool = await GeneratorPool.create(gen, { workers, backend });
+      if (!opts.quiet) process.stderr.write(`workers: ${pool.size} (split: ${pool.split})\n`);
+    }
+    const zDim = gen.config.zDim;
+    const z = latents(opts.seeds, zDim);
+    const zData = z.dataSync() as Float32Array;
     const ws = gen.mapping(z, { psi: opts.psi });
     z.dispose();
     const prog = progress('generate: images', opts.seeds.length, { quiet: opts.quiet });
     const images = [];
     for (let i = 0; i < opts.seeds.length; i++) {
-      const wi = tf.slice(ws, [i, 0, 0], [1, -1, -1]);
-      const { image } = gen.synthesis(wi, {});
-      wi.dispose();
-      const nd = await toNd(image);
-      image.dispose();
+      let nd;
+      if (pool) {
+        const { data, shape } = await pool.generate(zData.slice(i * zDim, (i + 1) * zDim), { psi: opts.psi });
+        nd = ndarray(data, shape);
+      } else {
+        const wi = tf.slice(ws, [i, 0, 0], [1, -1, -1]);
+        const { image } = gen.synthesis(wi, {});
+        wi.dispose();
+        nd = await toNd(image);
+        image.dispose();
+      }
       const file = join(opts.out, `seed${String(opts.seeds[i]).padStart(4, '0')}.png`);
       imageToPng(nd, file);
       files.push(file);
@@ -117,7 +150,7 @@ export async function runGenerate(opts: GenerateOptions): Promise<{ files: strin
       files.push(file);
     }
     if (opts.animate !== 'none') {
-      const frames = await animationFrames(gen, opts, ws);
+      const frames = await animationFrames(gen, opts, ws, pool, zData.slice(0, zDim));
       const file = join(opts.out, `${opts.animate}.gif`);
       writeFileSync(file, encodeGif(frames, { delayMs: 80 }));
       files.push(file);
@@ -131,12 +164,14 @@ export async function runGenerate(opts: GenerateOptions): Promise<{ files: strin
       psi: opts.psi,
       animate: opts.animate,
       backend: info.name,
+      workers: pool ? pool.size : 1,
       files,
     };
     writeFileSync(join(opts.out, 'generate.json'), JSON.stringify(meta, null, 2));
     if (!opts.quiet) console.log(`wrote ${files.length} files to ${opts.out}`);
     return { files };
   } finally {
+    await pool?.close();
     gen.dispose();
   }
 }

@@ -152,6 +152,12 @@ export function buildProgram(): Command {
         .default('translate'),
     )
     .option('--frames <n>', 'frames of the animation', positiveInt, 24)
+    .option(
+      '--workers <n>',
+      'worker threads; >1 splits each image across them by channels (not the walk animation)',
+      positiveInt,
+      1,
+    )
     .option('--out <dir>', 'output folder', 'out/generate')
     .addOption(backendOption())
     .addOption(quietOption())
