@@ -6,6 +6,7 @@ import { goldenPath } from '../helpers/golden.js';
 import { setBackend } from '../../src/generator/backend.js';
 import { loadGenerator, createGenerator } from '../../src/generator/weights.js';
 import { configs } from '../../src/generator/config.js';
+import { fusedFilteredLreluSupport } from '../../src/generator/kernels/filtered-lrelu.js';
 
 before(async () => {
   await setBackend('wasm');
@@ -41,4 +42,39 @@ test('repeated forwards leave no tensors behind; dispose frees the generator', a
   });
   h.dispose();
   assert.ok(tf.memory().numTensors <= start + 1);
+});
+
+test('every heap block allocated during a forward is freed (tensors and fused-kernel scratch)', async () => {
+  // Wrap the wasm heap's malloc/free (tfjs and the fused filtered-lrelu kernel both allocate
+  // through them) and check that every block allocated during 10 forwards is freed again.
+  assert.ok(fusedFilteredLreluSupport().ok, 'the fused kernel runs here');
+  const g = await loadGenerator(goldenPath('generators', 't32'));
+  const z = tf.randomNormal([1, g.config.zDim], 0, 1, 'float32', 2);
+  const run = () => tf.dispose(g.generate(z).image);
+  run(); // compiles the per-size kernels the generator keeps
+  const wasm = (tf.backend() as unknown as { wasm: { _malloc(n: number): number; _free(p: number): void } })
+    .wasm;
+  const { _malloc: malloc, _free: free } = wasm;
+  const live = new Set<number>();
+  let allocations = 0;
+  wasm._malloc = (n: number) => {
+    const p = malloc(n);
+    live.add(p);
+    allocations++;
+    return p;
+  };
+  wasm._free = (p: number) => {
+    live.delete(p);
+    free(p);
+  };
+  try {
+    for (let i = 0; i < 10; i++) run();
+  } finally {
+    wasm._malloc = malloc;
+    wasm._free = free;
+  }
+  assert.ok(allocations > 10 * 15, `forwards allocate (${allocations} blocks)`);
+  assert.equal(live.size, 0, `${live.size} heap blocks still allocated after 10 forwards`);
+  z.dispose();
+  g.dispose();
 });
