@@ -96,6 +96,16 @@ export function fusedFilteredLreluSupport(): { ok: boolean; reason: string } {
   return { ok: true, reason: 'wasm backend with SIMD: fused kernel in the tfjs heap' };
 }
 
+/**
+ * malloc in the tfjs heap, as an unsigned address (emscripten returns a signed i32, negative past
+ * 2 GiB; the parameter block stores the same 32 bits either way).
+ */
+function heapAlloc(be: WasmBackendLike, bytes: number): number {
+  const p = be.wasm._malloc(bytes) >>> 0;
+  if (p === 0) throw new RangeError(`fused filtered lrelu: out of wasm memory (${bytes} bytes requested)`);
+  return p;
+}
+
 function instanceFor(memory: WebAssembly.Memory): KernelExports {
   let k = instances.get(memory);
   if (!k) {
@@ -137,7 +147,7 @@ function kernelFunc({
   // One block for the parameters, the taps and the row tables; a second for the row buffers.
   const nParams = PARAM_FIELDS.length;
   const floats = nParams + 2 * lu + a.down.length + 2 * lu;
-  const block = be.wasm._malloc(floats * 4);
+  const block = heapAlloc(be, floats * 4);
   const values: Record<(typeof PARAM_FIELDS)[number], number> = {
     n, h, w, c, up, px0, py0, lu, tw, th, down, ldh, ldw, radial, mirror, oh, ow,
     use_slope: Number.isNaN(a.slope) ? 0 : 1, use_clamp: a.clamp >= 0 ? 1 : 0,
@@ -162,8 +172,8 @@ function kernelFunc({
       f32.set(a.down, nParams + 2 * lu);
     };
     write();
-    scratch = be.wasm._malloc(k.scratch_floats(block) * 4 + 16);
-    values.scratch = (scratch + 15) & ~15;
+    scratch = heapAlloc(be, k.scratch_floats(block) * 4 + 16);
+    values.scratch = scratch + ((16 - (scratch % 16)) % 16);
     write(); // (the malloc may have grown the heap: write through a fresh view)
     k.filtered_lrelu(block);
   } finally {
