@@ -59,7 +59,8 @@ export interface PoolResponse {
  * How `GeneratorPool.generate` shares the work: 'batch' = whole images per worker; 'channels' =
  * every worker renders a slice of the channels of every layer of every image, exchanging the
  * slices after each layer (the only way to put several cores on one image); 'auto' (default) =
- * 'channels' when there are fewer images than workers, else 'batch'.
+ * whole images as long as every worker gets the same number, the remainder (fewer images than
+ * workers) by channels.
  */
 export type PoolSplit = 'auto' | 'batch' | 'channels';
 
@@ -192,9 +193,30 @@ export class GeneratorPool {
     if (typeof psi !== 'number' || !Number.isFinite(psi))
       throw new TypeError(`psi must be a finite number, got ${psi}`);
     const t = transform === null ? null : Array.from(parseTransform(transform));
-    const channels = this.size > 1 && (this.split === 'channels' || (this.split === 'auto' && n < this.size));
-    if (channels) return this.generateSplit(flat, n, psi, cutoff ?? null, t);
-    // Contiguous parts, as equal as possible, one per worker (fewer parts than workers for small N).
+    const c = cutoff ?? null;
+    if (this.size === 1 || this.split === 'batch') return this.generateBatch(flat, n, psi, c, t);
+    if (this.split === 'channels') return this.generateSplit(flat, n, psi, c, t);
+    // 'auto': whole images while every worker gets the same number of them, the rest (fewer than
+    // workers) split by channels — e.g. 5 images on 2 workers: 2 + 2 by image, then 1 on both.
+    const whole = Math.floor(n / this.size) * this.size;
+    if (whole === n) return this.generateBatch(flat, n, psi, c, t);
+    if (whole === 0) return this.generateSplit(flat, n, psi, c, t);
+    const a = await this.generateBatch(flat.subarray(0, whole * this.zDim), whole, psi, c, t);
+    const b = await this.generateSplit(flat.subarray(whole * this.zDim), n - whole, psi, c, t);
+    const data = new Float32Array(a.data.length + b.data.length);
+    data.set(a.data);
+    data.set(b.data, a.data.length);
+    return { data, shape: [n, a.shape[1], a.shape[2], a.shape[3]] };
+  }
+
+  /** Image split: contiguous parts, as equal as possible, one per worker (fewer for small N). */
+  private async generateBatch(
+    flat: Float32Array,
+    n: number,
+    psi: number,
+    cutoff: number | null,
+    transform: number[] | null,
+  ): Promise<{ data: Float32Array; shape: [number, number, number, number] }> {
     const parts = Math.min(this.size, n);
     const jobs: Promise<PoolResponse>[] = [];
     let start = 0;
@@ -205,8 +227,8 @@ export class GeneratorPool {
         z: flat.slice(start * this.zDim, (start + m) * this.zDim),
         n: m,
         psi,
-        cutoff: cutoff ?? null,
-        transform: t,
+        cutoff,
+        transform,
       };
       start += m;
       jobs.push(this.send(p, req));
