@@ -140,15 +140,26 @@ static void combine_rows(const Params *P, int32_t k, int32_t len, float *restric
   }
 }
 
-/* acc = g · t (first contribution) or acc += g · t, over len floats. */
-static void axpy_row(float g, const float *t, float *acc, int32_t len, int32_t first) {
-  const v128_t gv = wasm_f32x4_splat(g);
-  if (first) {
-    for (int32_t q = 0; q < len; q += 4) wasm_v128_store(acc + q, wasm_f32x4_mul(gv, wasm_v128_load(t + q)));
-    return;
+/*
+ * dst (+)= Σ_m g_m · r_m over len floats (a multiple of 4), six rows at a time: the down-y pass
+ * gathers an output row from the ring of temporary rows in chunks of six taps (taps and row
+ * pointers stay in registers; unused slots point at a zero row with a zero tap).
+ */
+static void taps6(const float *restrict r0, const float *restrict r1, const float *restrict r2,
+                  const float *restrict r3, const float *restrict r4, const float *restrict r5,
+                  const float *g, float *restrict dst, int32_t len, int32_t add) {
+  const v128_t g0 = wasm_f32x4_splat(g[0]), g1 = wasm_f32x4_splat(g[1]), g2 = wasm_f32x4_splat(g[2]);
+  const v128_t g3 = wasm_f32x4_splat(g[3]), g4 = wasm_f32x4_splat(g[4]), g5 = wasm_f32x4_splat(g[5]);
+  for (int32_t q = 0; q < len; q += 4) {
+    v128_t a = wasm_f32x4_mul(g0, wasm_v128_load(r0 + q));
+    a = wasm_f32x4_add(a, wasm_f32x4_mul(g1, wasm_v128_load(r1 + q)));
+    a = wasm_f32x4_add(a, wasm_f32x4_mul(g2, wasm_v128_load(r2 + q)));
+    a = wasm_f32x4_add(a, wasm_f32x4_mul(g3, wasm_v128_load(r3 + q)));
+    a = wasm_f32x4_add(a, wasm_f32x4_mul(g4, wasm_v128_load(r4 + q)));
+    a = wasm_f32x4_add(a, wasm_f32x4_mul(g5, wasm_v128_load(r5 + q)));
+    if (add) a = wasm_f32x4_add(wasm_v128_load(dst + q), a);
+    wasm_v128_store(dst + q, a);
   }
-  for (int32_t q = 0; q < len; q += 4)
-    wasm_v128_store(acc + q, wasm_f32x4_add(wasm_v128_load(acc + q), wasm_f32x4_mul(gv, wasm_v128_load(t + q))));
 }
 
 /* Output row o of sample s from a finished row: separable → down pass along x; radial → copy. */
@@ -256,29 +267,37 @@ static void radial_rows3_mirror(const Params *P, const float *restrict t, const 
   }
 }
 
-/* Ring sizes (rows) of the up-x and accumulator buffers. */
+/* Ring sizes (rows): up-x rows; radial accumulator rows; separable temporary rows. */
 static inline int32_t ux_ring(const Params *P) { return ceil_div(P->lu, P->up) + 1; }
 static inline int32_t acc_ring(const Params *P) { return ceil_div(P->ldh, P->down) + 1; }
 
-/* Floats of scratch the kernel needs for these parameters (the caller allocates them). */
+/*
+ * Rows (of tw or ow samples × CB channels) after the input row and the up-x ring:
+ *   radial:    one temporary row, the accumulator ring and a spare output row (ow each);
+ *   separable: the ring of the last ldh temporary rows and the down-y row;
+ * then a zero row (tw), a CB-float staging area and ldw zero taps (+ CB of slack).
+ */
 __attribute__((export_name("scratch_floats"))) int32_t scratch_floats(const Params *P) {
-  const int32_t acc_len = P->radial ? P->ow : P->tw;
-  return (P->w + (ux_ring(P) + 2) * P->tw + (acc_ring(P) + 1) * acc_len) * CB + CB + P->ldw + CB;
+  const int32_t rows = P->radial ? P->tw + (acc_ring(P) + 1) * P->ow : (P->ldh + 1) * P->tw;
+  return (P->w + ux_ring(P) * P->tw + rows + P->tw) * CB + CB + P->ldw + CB;
 }
 
 /* Run the fused filtered nonlinearity described by *P. */
 __attribute__((export_name("filtered_lrelu"))) void filtered_lrelu(const Params *P) {
   const int32_t u = P->up, d = P->down, h = P->h, lu = P->lu, ldh = P->ldh;
   const int32_t RU = ux_ring(P), RD = acc_ring(P);
-  const int32_t row_len = P->tw * CB, acc_len = (P->radial ? P->ow : P->tw) * CB;
+  const int32_t row_len = P->tw * CB, acc_len = P->ow * CB;
   float *xr = P->scratch;
   float *ux = xr + P->w * CB;
-  float *trow = ux + RU * row_len;
-  float *acc = trow + row_len;
-  float *spare = acc + RD * acc_len; /* radial: the output row of an unused slot */
-  float *zrow = spare + acc_len;      /* a row of zeros: the up-y input past the map's edge */
+  float *rows = ux + RU * row_len;
+  /* radial: trow, then the accumulator ring and the spare row (the output row of an unused slot) */
+  float *acc = rows + row_len;
+  float *spare = acc + RD * acc_len;
+  /* separable: the ring of the last ldh temporary rows, then the down-y row */
+  float *dy = rows + ldh * row_len;
+  float *zrow = P->radial ? spare + acc_len : dy + row_len; /* zeros: rows past the map's edge */
   float *tmp = zrow + row_len;
-  float *ztaps = tmp + CB; /* ldw zero taps for unused radial slots */
+  float *ztaps = tmp + CB; /* ldw zero taps for unused slots */
   for (int32_t q = 0; q < row_len; q++) zrow[q] = 0.f;
   for (int32_t b = 0; b < P->ldw; b++) ztaps[b] = 0.f;
   const int32_t last_i = d * (P->oh - 1) + ldh - 1; /* last temporary row any output reads */
@@ -304,6 +323,7 @@ __attribute__((export_name("filtered_lrelu"))) void filtered_lrelu(const Params 
           }
           P->rowp[k] = ux + (r % RU) * row_len;
         }
+        float *trow = P->radial ? rows : rows + (i % ldh) * row_len;
         combine_rows(P, k, row_len, trow);
         /* Down y: output rows o with d·o ≤ i ≤ d·o + ldh − 1 read this row with tap i − d·o. */
         int32_t olo = ceil_div(i - ldh + 1, d), ohi = floor_div(i, d);
@@ -328,12 +348,23 @@ __attribute__((export_name("filtered_lrelu"))) void filtered_lrelu(const Params 
             store_row(P, s, olo, c0, cv, acc + (olo % RD) * acc_len, 0, tmp);
           continue;
         }
-        for (int32_t o = olo; o <= ohi; o++) {
-          const int32_t a = i - d * o;
-          float *acc_o = acc + (o % RD) * acc_len;
-          axpy_row(P->gd[a], trow, acc_o, row_len, a == 0);
-          if (a == ldh - 1) store_row(P, s, o, c0, cv, acc_o, 1, tmp);
+        /* Separable: output row o = (i − ldh + 1)/d is complete once row i is in the ring. */
+        const int32_t first = i - ldh + 1;
+        if (first < 0 || first % d != 0 || first / d >= P->oh) continue;
+        for (int32_t t = 0; t < ldh; t += 6) {
+          const float *p0 = rows + ((first + t) % ldh) * row_len;
+          const float *p1 = t + 1 < ldh ? rows + ((first + t + 1) % ldh) * row_len : zrow;
+          const float *p2 = t + 2 < ldh ? rows + ((first + t + 2) % ldh) * row_len : zrow;
+          const float *p3 = t + 3 < ldh ? rows + ((first + t + 3) % ldh) * row_len : zrow;
+          const float *p4 = t + 4 < ldh ? rows + ((first + t + 4) % ldh) * row_len : zrow;
+          const float *p5 = t + 5 < ldh ? rows + ((first + t + 5) % ldh) * row_len : zrow;
+          /* taps past ldh read the zero taps (and the zero row) */
+          const float *g = t + 6 <= ldh ? P->gd + t : tmp;
+          if (g == tmp)
+            for (int32_t m = 0; m < 6; m++) tmp[m] = t + m < ldh ? P->gd[t + m] : 0.f;
+          taps6(p0, p1, p2, p3, p4, p5, g, dy, row_len, t > 0);
         }
+        store_row(P, s, first / d, c0, cv, dy, 1, tmp);
       }
     }
   }
