@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { setBackend } from './backend.js';
 import { computeGeometry } from './geometry.js';
 import { Generator, parseTransform } from './generator.js';
+import { barrier, abortBarrier } from './barrier.js';
 import type { PoolRequest, PoolResponse, PoolWorkerInit } from './pool.js';
 import type { StateDict } from './state.js';
 
@@ -17,25 +18,6 @@ async function start(init: PoolWorkerInit): Promise<Generator> {
   await setBackend(init.backend);
   const state: StateDict = new Map(init.state);
   return new Generator(computeGeometry(init.config), state, init.initKwargs);
-}
-
-/**
- * Wait until all `parts` workers of a channel-split request arrive (a generation-counting barrier
- * on sync = [arrived, generation, abort]); throws if another worker gave up.
- */
-function barrier(sync: Int32Array, parts: number): void {
-  const generation = Atomics.load(sync, 1);
-  if (Atomics.add(sync, 0, 1) === parts - 1) {
-    Atomics.store(sync, 0, 0);
-    Atomics.add(sync, 1, 1);
-    Atomics.notify(sync, 1);
-  } else {
-    while (Atomics.load(sync, 1) === generation) {
-      if (Atomics.load(sync, 2) !== 0) break;
-      Atomics.wait(sync, 1, generation, 250);
-    }
-  }
-  if (Atomics.load(sync, 2) !== 0) throw new Error('another worker of this image failed');
 }
 
 /** Channel mode: this worker's share of every layer; slices meet in the shared buffer. */
@@ -73,8 +55,7 @@ function renderPart(gen: Generator, z: tf.Tensor2D, req: PoolRequest): tf.Tensor
       ws.dispose();
     }
   } catch (err) {
-    Atomics.store(sync, 2, 1); // release the others from the barrier
-    Atomics.notify(sync, 1);
+    abortBarrier(sync); // release the others from the barrier
     throw err;
   }
 }
