@@ -221,3 +221,52 @@ test('off the wasm backend the plan falls back to tfjs ops and says why', async 
   }
   assert.equal(fusedFilteredLreluSupport().ok, true);
 });
+
+test('fused kernel: a failed heap allocation throws a clear error and frees what it took', () => {
+  const wasm = (tf.backend() as unknown as { wasm: { _malloc(n: number): number; _free(p: number): void } })
+    .wasm;
+  const { _malloc: malloc, _free: free } = wasm;
+  const x = tf.ones([1, 6, 6, 4]) as tf.Tensor4D;
+  const spec = {
+    up: 2,
+    padX0: 1,
+    padY0: 1,
+    tw: 12,
+    th: 12,
+    upX: Float32Array.of(0.5, 1, 0.5),
+    upY: Float32Array.of(0.5, 1, 0.5),
+    down: 2,
+    downTaps: Float32Array.of(0.5, 0.5),
+    downShape: null,
+    oh: 6,
+    ow: 6,
+    slope: 0.2,
+    clamp: null,
+  };
+  const live = new Set<number>();
+  let calls = 0;
+  // The kernel allocates its output, its parameter block, then its scratch: refuse the scratch.
+  wasm._malloc = (n: number) => {
+    if (++calls === 3) return 0;
+    const p = malloc(n);
+    live.add(p);
+    return p;
+  };
+  wasm._free = (p: number) => {
+    live.delete(p);
+    free(p);
+  };
+  const before = tf.memory().numTensors;
+  try {
+    assert.throws(() => fusedFilteredLrelu(x, null, spec), /out of wasm memory \(\d+ bytes requested\)/);
+  } finally {
+    wasm._malloc = malloc;
+    wasm._free = free;
+  }
+  assert.equal(calls, 3);
+  assert.equal(live.size, 0, 'the output and the parameter block were freed');
+  assert.equal(tf.memory().numTensors, before);
+  const y = fusedFilteredLrelu(x, null, spec); // and the next call works
+  assert.deepEqual(y.shape, [1, 6, 6, 4]);
+  tf.dispose([x, y]);
+});

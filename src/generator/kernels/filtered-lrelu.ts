@@ -71,6 +71,7 @@ interface WasmBackendLike {
   };
   dataIdMap: { get(id: object): { memoryOffset: number } | undefined };
   makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
+  disposeData(dataId: object): boolean;
 }
 
 function heapMemory(backend: unknown): WebAssembly.Memory | null {
@@ -158,6 +159,7 @@ function kernelFunc({
     rowc: block + (nParams + 3 * lu + a.down.length) * 4,
   }; // prettier-ignore
   let scratch = 0;
+  let done = false;
   try {
     const write = () => {
       const buf = memory.buffer;
@@ -176,9 +178,11 @@ function kernelFunc({
     values.scratch = scratch + ((16 - (scratch % 16)) % 16);
     write(); // (the malloc may have grown the heap: write through a fresh view)
     k.filtered_lrelu(block);
+    done = true;
   } finally {
     if (scratch) be.wasm._free(scratch);
     be.wasm._free(block);
+    if (!done) be.disposeData(out.dataId); // the output never reaches the engine
   }
   return out;
 }
