@@ -14,7 +14,8 @@ import { PAPER_SOURCE, paperLadderRow } from '../metrics/paper.js';
 import { createGenerator, loadGenerator } from '../generator/weights.js';
 import type { Figure } from '../viz/style.js';
 import { LAYERS_API } from '../report/layers-api.js';
-import { measureConfig, renderBudget } from '../report/measure.js';
+import { measureConfig, renderBudget, type MeasuredConfig } from '../report/measure.js';
+import { measureInWorkers, type MeasureJob } from '../report/parallel.js';
 import { reportHtml } from '../report/page.js';
 import { formatSeconds, reportProgress } from '../report/progress.js';
 import { REPORT_SCHEMA, type ConfigReport, type ReportJson } from '../report/schema.js';
@@ -40,6 +41,8 @@ export interface ReportOptions {
   /** Per-layer spectra and alias energies (default true; `--no-layers` skips them). */
   layers?: boolean;
   backend: 'auto' | 'wasm' | 'cpu' | 'tensorflow';
+  /** Worker threads measuring configs at once (default 1 = this thread). */
+  workers?: number;
   quiet?: boolean;
 }
 
@@ -47,6 +50,8 @@ interface Job {
   config: string;
   label: string;
   build: () => Promise<Generator>;
+  /** The same generator as a plain description, for a worker thread to build. */
+  spec: Pick<MeasureJob, 'generatorConfig' | 'weightSeed' | 'weights'>;
   /** Cost estimate per rendered image (MACs), known after building; guessed before. */
   weight: number;
 }
@@ -71,6 +76,7 @@ export async function runReport(opts: ReportOptions): Promise<ReportJson> {
       config: 'weights',
       label: basename(resolve(path)),
       build: () => loadGenerator(path),
+      spec: { weights: path },
       weight: 1,
     });
   } else {
@@ -88,6 +94,7 @@ export async function runReport(opts: ReportOptions): Promise<ReportJson> {
         config: name,
         label: paperLadderRow(name)?.label ?? name,
         build: () => createGenerator(cfg, { seed: weightSeed }),
+        spec: { generatorConfig: cfg, weightSeed },
         weight: 1,
       });
     }
@@ -109,35 +116,66 @@ export async function runReport(opts: ReportOptions): Promise<ReportJson> {
   const configs: ConfigReport[] = [];
   const assets = new Map<string, Buffer>();
   const dashboards = new Map<string, Figure | null>();
-  for (let i = 0; i < jobs.length; i++) {
+  const measureOptions = (j: Job) => ({
+    config: j.config,
+    label: j.label,
+    samples: opts.samples,
+    layerSamples: opts.layerSamples,
+    images: opts.images,
+    frames: opts.frames,
+    seed: opts.seed,
+  });
+  const finished = (i: number, m: MeasuredConfig) => {
     const j = jobs[i];
-    prog.log(`── ${j.config}: ${j.label}`);
-    const gen = await j.build();
-    try {
-      const m = await measureConfig(gen, {
-        config: j.config,
-        label: j.label,
-        samples: opts.samples,
-        layerSamples: opts.layerSamples,
-        images: opts.images,
-        frames: opts.frames,
-        seed: opts.seed,
-        layersApi,
-        onProgress: (f, note) => prog.update(i, f, note),
-      });
-      configs.push(m.report);
-      for (const [k, v] of m.assets) assets.set(k, v);
-      dashboards.set(j.config, m.aliasingFigure);
-      const e = m.report.eq;
-      prog.log(
-        `   ${j.config}: EQ-T ${db(e.eqt)} dB, EQ-T_frac ${db(e.eqt_frac)} dB, EQ-R ${db(e.eqr)} dB` +
-          (m.report.alias ? `, mean alias ${db(m.report.alias.meanAliasDb)} dB` : '') +
-          ` (${formatSeconds(m.report.seconds)})`,
-      );
-    } finally {
-      gen.dispose();
+    prog.finish(i);
+    const e = m.report.eq;
+    prog.log(
+      `   ${j.config}: EQ-T ${db(e.eqt)} dB, EQ-T_frac ${db(e.eqt_frac)} dB, EQ-R ${db(e.eqr)} dB` +
+        (m.report.alias ? `, mean alias ${db(m.report.alias.meanAliasDb)} dB` : '') +
+        ` (${formatSeconds(m.report.seconds)})`,
+    );
+  };
+  const workers = Math.min(opts.workers ?? 1, jobs.length);
+  let measured: MeasuredConfig[];
+  if (workers > 1) {
+    notes.push(
+      `The configs were measured ${workers} at a time in worker threads; their ms/image and seconds ` +
+        'include the competition for the CPU cores.',
+    );
+    measured = await measureInWorkers(
+      jobs.map((j) => ({ ...j.spec, weight: j.weight, measure: measureOptions(j), layers: !!layersApi })),
+      {
+        workers,
+        backend: info.name === 'wasm' || info.name === 'cpu' ? info.name : 'auto',
+        onStart: (i, k) => prog.log(`── ${jobs[i].config}: ${jobs[i].label} (worker ${k + 1})`),
+        onProgress: (i, f, note) => prog.update(i, f, note),
+        onDone: finished,
+      },
+    );
+  } else {
+    measured = [];
+    for (let i = 0; i < jobs.length; i++) {
+      const j = jobs[i];
+      prog.log(`── ${j.config}: ${j.label}`);
+      const gen = await j.build();
+      try {
+        const m = await measureConfig(gen, {
+          ...measureOptions(j),
+          layersApi,
+          onProgress: (f, note) => prog.update(i, f, note),
+        });
+        measured.push(m);
+        finished(i, m);
+      } finally {
+        gen.dispose();
+      }
     }
   }
+  measured.forEach((m, i) => {
+    configs.push(m.report);
+    for (const [k, v] of m.assets) assets.set(k, v);
+    dashboards.set(jobs[i].config, m.aliasingFigure);
+  });
 
   const report: ReportJson = {
     schema: REPORT_SCHEMA,

@@ -17,7 +17,8 @@
  *     const {data, shape} = await pool.generate(z);   // z: Float32Array [N·zDim] or number[][]
  *     await pool.close();
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { spawnSiblingWorker } from './worker-spawn.js';
 import { availableParallelism } from 'node:os';
 import { parseTransform, type Generator, type MappingOptions, type Transform3x3 } from './generator.js';
 import type { BackendName } from './backend.js';
@@ -78,18 +79,9 @@ export interface PoolGenerateOptions extends Omit<MappingOptions, 'c'> {
   transform?: Transform3x3 | null;
 }
 
-/**
- * The worker: the compiled `pool-worker.js` next to this module, or — running from source through
- * tsx — a two-line bootstrap that registers tsx in the worker before importing `pool-worker.ts`
- * (Node 20 does not carry `--import` loaders into workers reliably).
- */
+/** The worker: `pool-worker.ts` / `.js` next to this module (see worker-spawn.ts). */
 function spawnWorker(init: PoolWorkerInit): Worker {
-  const self = import.meta.url;
-  if (!self.endsWith('.ts')) return new Worker(new URL('./pool-worker.js', self), { workerData: init });
-  const tsxApi = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./pool-worker.ts', self).href;
-  const boot = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(boot, { eval: true, workerData: init });
+  return spawnSiblingWorker(import.meta.url, 'pool-worker', init);
 }
 
 interface Slot {

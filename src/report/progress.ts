@@ -1,12 +1,15 @@
 /**
  * Progress of a whole report with an ETA: every configuration gets a weight (its estimated cost:
  * multiply–accumulates per image × images it will render), and the work inside a configuration
- * reports a fraction. ETA = elapsed · (W − done) / done, where done is the weighted work finished —
- * so a slow config such as R (twice the channels) is expected to take longer up front.
+ * reports a fraction. ETA = elapsed · (W − done) / done, where done = Σ_i weight_i · fraction_i is
+ * the weighted work finished — so a slow config such as R (twice the channels) is expected to take
+ * longer up front. Configs may run one after another or at the same time (worker threads).
  */
 export interface ReportProgress {
   /** Config `index` is `fraction` (0…1) done; `note` names the metric and its own counter. */
   update(index: number, fraction: number, note: string): void;
+  /** Config `index` is finished (counts as fraction 1 whatever it last reported). */
+  finish(index: number): void;
   /** A plain line (config headers, results). */
   log(line: string): void;
   /** Seconds since start. */
@@ -33,21 +36,24 @@ export function reportProgress(
 ): ReportProgress {
   const t0 = Date.now();
   const total = weights.reduce((a, b) => a + b, 0) || 1;
-  const before = weights.map((_, i) => weights.slice(0, i).reduce((a, b) => a + b, 0));
+  const fractions = weights.map(() => 0);
   const out = (s: string) => {
     if (!quiet) write(s);
   };
   const elapsed = () => (Date.now() - t0) / 1000;
   return {
     update(index, fraction, note) {
-      const f = Math.min(1, Math.max(0, fraction));
-      const done = before[index] + f * weights[index];
+      fractions[index] = Math.min(1, Math.max(0, fraction));
+      const done = fractions.reduce((a, f, i) => a + f * weights[i], 0);
       const el = elapsed();
       const pct = Math.round((100 * done) / total);
       const eta = done > 0 && done < total ? `  ETA ${formatSeconds((el * (total - done)) / done)}` : '';
       out(
         `[${index + 1}/${labels.length} ${labels[index]}] ${note}  overall ${pct}%  elapsed ${formatSeconds(el)}${eta}`,
       );
+    },
+    finish(index) {
+      fractions[index] = 1;
     },
     log(line) {
       out(line);

@@ -14,6 +14,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { cliConfig } from '../../src/cli/build.js';
 import { main } from '../../src/cli/main.js';
+import { runReport, REPORT_DEFAULTS } from '../../src/cli/report.js';
 import type { ConfigName } from '../../src/generator/config.js';
 import { computeGeometry } from '../../src/generator/geometry.js';
 import { paperLadderRow } from '../../src/metrics/paper.js';
@@ -238,6 +239,39 @@ test('index.html renders offline in headless Chromium: every plot drawn, every i
   assert.equal(result.images.length, expectedImages);
   assert.ok(result.images.every(Boolean), 'every <img> decoded');
   assert.equal(result.eqRows, 2 + CONFIGS.length);
+});
+
+test('--workers 2 measures the configs in worker threads: the same numbers and images', async () => {
+  const out = join(dir, 'w2');
+  const r = await runReport({
+    configs: CONFIGS,
+    resolution: RES,
+    channelMax: 8,
+    samples: 4,
+    layerSamples: 2,
+    images: 2,
+    frames: 3,
+    seed: REPORT_DEFAULTS.seed,
+    weightSeed: REPORT_DEFAULTS.weightSeed,
+    out,
+    backend: 'wasm',
+    workers: 2,
+    quiet: true,
+  });
+  assert.deepEqual(
+    r.configs.map((c) => c.config),
+    CONFIGS,
+  );
+  assert.ok(r.notes.some((n) => /measured 2 at a time in worker threads/.test(n)));
+  r.configs.forEach((c, i) => {
+    const one = report.configs[i];
+    assert.deepEqual(c.eq, one.eq, `${c.config}: EQ`);
+    assert.deepEqual(c.alias, one.alias, `${c.config}: alias summary`);
+    assert.deepEqual(c.layerMeasurements, one.layerMeasurements, `${c.config}: layer measurements`);
+    assert.deepEqual(c.strips, one.strips, `${c.config}: strips`);
+    const png = `${c.config}-samples.png`;
+    assert.ok(readFileSync(join(out, png)).equals(readFileSync(join(dir, 'r', png))), png);
+  });
 });
 
 test('--weights loads a golden generator directory and reports it without paper numbers (--no-layers)', async () => {

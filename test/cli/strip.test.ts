@@ -136,3 +136,19 @@ test('reportProgress: weighted ETA over configs', () => {
   assert.match(lines[1], /overall 100%/);
   assert.doesNotMatch(lines[1], /ETA/);
 });
+
+test('reportProgress: configs running at the same time add up', () => {
+  const lines: string[] = [];
+  const p = reportProgress(['A', 'B', 'C'], [1, 1, 2], { write: (l) => lines.push(l) });
+  p.update(2, 0.5, 'c'); // 1 of 4
+  p.update(0, 0.5, 'a'); // 1.5 of 4
+  p.update(1, 0.25, 'b'); // 1.75 of 4
+  assert.deepEqual(
+    lines.map((l) => l.match(/overall (\d+)%/)![1]),
+    ['25', '38', '44'],
+  );
+  assert.match(lines[2], /^\[2\/3 B\] b {2}overall 44%/);
+  p.finish(0); // A reported 0.5 last, but it is done: 2.25 of 4
+  p.update(2, 0.5, 'c');
+  assert.match(lines[3], /overall 56%/);
+});
