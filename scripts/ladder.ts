@@ -3,7 +3,8 @@
  * (src/metrics/ladder.ts) and write out/ladder/ladder.json and ladder.md.
  *
  *   npm run ladder -- --resolution 64 --samples 256 --seed 0 --configs D,E,F,G,H,T,R
- *   [--layer-samples 8] [--channel-base N --channel-max N] [--backend wasm] [--out out/ladder]
+ *   [--layer-samples 8] [--channel-base N --channel-max N] [--workers 2] [--backend wasm]
+ *   [--out out/ladder]
  *
  * Progress lines with an ETA go to stderr; the markdown table goes to stdout.
  */
@@ -38,6 +39,7 @@ const program = new Command()
     int('capacity-divisor', 1),
     1,
   )
+  .option('--workers <n>', 'configs measured at once in worker threads (one core each)', int('workers', 1), 1)
   .option('--backend <name>', 'tfjs backend (wasm, cpu, tensorflow, webgpu)', 'wasm')
   .option('--out <dir>', 'output folder', 'out/ladder');
 program.parse();
@@ -50,6 +52,7 @@ const o = program.opts<{
   channelBase?: number;
   channelMax?: number;
   capacityDivisor: number;
+  workers: number;
   backend: string;
   out: string;
 }>();
@@ -73,6 +76,7 @@ async function main(): Promise<void> {
     capacity:
       o.channelBase !== undefined ? { channelBase: o.channelBase, channelMax: o.channelMax! } : undefined,
     capacityDivisor: o.capacityDivisor,
+    workers: o.workers,
     onRow: (_row, done) => {
       // Partial results after every config, so a long run leaves something behind.
       mkdirSync(o.out, { recursive: true });

@@ -20,6 +20,8 @@ export interface LadderCommandOptions {
   seed: number;
   /** Divide the ablation capacity (C_base, C_max) of every config by this (default 1). */
   capacityDivisor?: number;
+  /** Configs measured at once in worker threads (default 1). */
+  workers?: number;
   out: string;
   backend: 'auto' | 'wasm' | 'cpu' | 'tensorflow';
   quiet?: boolean;
@@ -49,6 +51,7 @@ export async function runLadderCommand(opts: LadderCommandOptions): Promise<Ladd
     seed: opts.seed,
     layerSamples: opts.layerSamples,
     capacityDivisor: opts.capacityDivisor ?? 1,
+    workers: opts.workers ?? 1,
     onRow: (_row, all) => save(all),
     onProgress: (msg) => log(`ladder  ${msg}`),
   });

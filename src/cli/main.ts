@@ -109,6 +109,7 @@ export function buildProgram(): Command {
       positiveInt,
       1,
     )
+    .option('--workers <n>', 'configs measured at once in worker threads (one core each)', positiveInt, 1)
     .option('--out <dir>', 'output folder for ladder.md and ladder.json', 'out/ladder')
     .addOption(backendOption())
     .addOption(quietOption())

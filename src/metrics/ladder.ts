@@ -79,7 +79,23 @@ export interface LadderOptions {
   onRow?: (row: LadderRow, rows: LadderRow[]) => void;
   /** Timed `generate` runs per config after a warm-up (default 3). */
   timingRuns?: number;
+  /**
+   * Worker threads measuring configs at once, one core each (default 1 = this thread). The EQ and
+   * alias numbers are the same either way; msPerImage then includes the competition for the cores.
+   */
+  workers?: number;
   onProgress?: (msg: string) => void;
+}
+
+/** The settings of one config's measurement (plain data: it also travels to worker threads). */
+export interface LadderRowParams {
+  resolution: number;
+  samples: number;
+  seed: number;
+  layerSamples: number;
+  timingRuns: number;
+  capacity: { channelBase: number; channelMax: number } | null;
+  capacityDivisor: number;
 }
 
 export const LADDER_CONFIGS: readonly ConfigName[] = ['D', 'E', 'F', 'G', 'H', 'T', 'R'];
@@ -96,7 +112,9 @@ function median(v: number[]): number {
  * - msPerImage: wall time of `generate(z)` for a batch of 4, one warm-up, median of `timingRuns`, ÷ 4;
  * - EQ-T / EQ-T_frac / EQ-R: `equivariance(gen, {samples, seed})` (official definitions, dB);
  * - alias: `summarizeLayers(measureLayers(gen, {samples: layerSamples, seed}))`.
- * Configs run one after another; `onProgress` gets one line per stage with an ETA.
+ * Configs run one after another, or `workers` at a time in worker threads; `onProgress` gets one
+ * line per stage with an ETA; `onRow` each finished row (with the finished rows so far, in config
+ * order).
  */
 export async function runLadder(opts: LadderOptions = {}): Promise<LadderRow[]> {
   const configs = opts.configs ?? [...LADDER_CONFIGS];
@@ -126,105 +144,151 @@ export async function runLadder(opts: LadderOptions = {}): Promise<LadderRow[]> 
     assertInteger('capacity.channelBase', opts.capacity.channelBase, 1);
     assertInteger('capacity.channelMax', opts.capacity.channelMax, 1);
   }
-  await ensureBackend();
+  const params: LadderRowParams = {
+    resolution,
+    samples,
+    seed,
+    layerSamples,
+    timingRuns,
+    capacity: opts.capacity ? { ...opts.capacity } : null,
+    capacityDivisor: divisor,
+  };
+  const workers = opts.workers ?? 1;
+  assertInteger('workers', workers, 1);
   const log = opts.onProgress ?? (() => {});
   const start = performance.now();
-  const rows: LadderRow[] = [];
-  // ETA: the fraction of work done is counted in EQ samples + layer samples over all configs.
-  const unitsPerConfig = samples + layerSamples * 2;
-  const eta = (ci: number, frac: number) => {
-    const done = ci * unitsPerConfig + frac * unitsPerConfig;
-    const total = configs.length * unitsPerConfig;
+  // ETA from the fraction of work done (EQ samples + layer samples) summed over all configs.
+  const fractions = configs.map(() => 0);
+  const eta = () => {
+    const done = fractions.reduce((a, b) => a + b, 0);
     const el = (performance.now() - start) / 1000;
-    const left = done > 0 ? (el / done) * (total - done) : NaN;
+    const left = done > 0 ? (el / done) * (configs.length - done) : NaN;
     return `elapsed ${el.toFixed(0)} s, ETA ${Number.isFinite(left) ? left.toFixed(0) + ' s' : '?'}`;
   };
-
-  for (let ci = 0; ci < configs.length; ci++) {
-    const name = configs[ci] as ConfigName;
-    const t0 = performance.now();
-    const cfg = configAt(name, resolution, { ablation: true });
-    const abl = ABLATION_CAPACITY[name];
-    const capacity = opts.capacity
-      ? { ...opts.capacity }
-      : {
-          channelBase: Math.round(abl.channelBase / divisor),
-          channelMax: Math.round(abl.channelMax / divisor),
-        };
-    Object.assign(cfg, capacity);
-    const gen = await createGenerator(cfg, { seed });
-    try {
-      log(`[${name}] ${ci + 1}/${configs.length}: timing generate (batch 4) — ${eta(ci, 0)}`);
-      const rng = new Rng(seed + 1);
-      const z = tf.tensor2d(rng.normals(4 * cfg.zDim), [4, cfg.zDim]);
-      const times: number[] = [];
-      let imageRms = 0;
-      for (let r = 0; r <= timingRuns; r++) {
-        const t = performance.now();
-        const { image } = gen.generate(z);
-        const px = (await image.data()) as Float32Array;
-        image.dispose();
-        if (r === 0) {
-          let s2 = 0;
-          for (const v of px) s2 += v * v;
-          imageRms = Math.sqrt(s2 / px.length);
-        }
-        if (r > 0) times.push(performance.now() - t);
-      }
-      z.dispose();
-      const msPerImage = median(times) / 4;
-      let lastLog = 0;
-      const eq = await equivariance(gen, {
-        samples,
-        seed,
-        onProgress: (d, total) => {
-          const now = performance.now();
-          if (now - lastLog > 10000 || d === total) {
-            lastLog = now;
-            log(`[${name}] EQ ${d}/${total} — ${eta(ci, d / unitsPerConfig)}`);
-          }
-        },
-      });
-      const ms = await measureLayers(gen, {
-        samples: layerSamples,
-        seed,
-        onProgress: (d, total, label) => {
-          if (d === total || label === 'equivariance')
-            log(
-              `[${name}] layers ${d}/${total} ${label} — ${eta(ci, (samples + (2 * layerSamples * d) / total) / unitsPerConfig)}`,
-            );
-        },
-      });
-      rows.push({
-        config: name,
-        resolution,
-        parameters: parameterCount(cfg),
-        msPerImage,
-        imageRms,
-        samples: eq.samples,
-        eqt: eq.eqt!,
-        eqt_frac: eq.eqt_frac!,
-        eqr: eq.eqr!,
-        alias: summarizeLayers(ms),
-        capacity,
-        backend: backendInfo().name ?? 'unknown',
-        seconds: (performance.now() - t0) / 1000,
-        layers: ms.map((m) => ({
-          name: m.name,
-          samplingRate: m.samplingRate,
-          cutoff: m.cutoff,
-          aliasDb: m.aliasDb,
-          aboveCutoffDb: m.aboveCutoffDb,
-          eqPsnrDb: m.eqPsnrDb,
-        })),
-      });
-      opts.onRow?.(rows[rows.length - 1], rows);
-      log(`[${name}] done in ${rows[rows.length - 1].seconds.toFixed(0)} s — ${eta(ci + 1, 0)}`);
-    } finally {
-      gen.dispose();
+  const report = (ci: number, msg: string | null, fraction: number) => {
+    fractions[ci] = fraction;
+    if (msg !== null) log(`${msg} — ${eta()}`);
+  };
+  const rows: (LadderRow | undefined)[] = configs.map(() => undefined);
+  const finished = (ci: number, row: LadderRow) => {
+    rows[ci] = row;
+    report(ci, `[${row.config}] done in ${row.seconds.toFixed(0)} s`, 1);
+    opts.onRow?.(
+      row,
+      rows.filter((r): r is LadderRow => r !== undefined),
+    );
+  };
+  if (workers > 1 && configs.length > 1) {
+    const { ladderInWorkers } = await import('./ladder-parallel.js');
+    await ensureBackend();
+    await ladderInWorkers(configs as ConfigName[], params, {
+      workers,
+      backend: backendInfo().name,
+      onReport: report,
+      onRow: finished,
+    });
+  } else {
+    await ensureBackend();
+    for (let ci = 0; ci < configs.length; ci++) {
+      const row = await ladderRow(configs[ci] as ConfigName, params, (msg, f) => report(ci, msg, f));
+      finished(ci, row);
     }
   }
-  return rows;
+  return rows as LadderRow[];
+}
+
+/**
+ * Measure one config of the ladder (see `runLadder`): build it, time `generate`, run the EQ
+ * metrics and the per-layer measurements. `report(msg, fraction)` gets a line now and then
+ * (msg null: only the fraction of this config's work done, 0…1, changed).
+ */
+export async function ladderRow(
+  name: ConfigName,
+  p: LadderRowParams,
+  report: (msg: string | null, fraction: number) => void = () => {},
+): Promise<LadderRow> {
+  const { resolution, samples, seed, layerSamples, timingRuns } = p;
+  const t0 = performance.now();
+  // Fraction of this config's work: EQ samples + 2 units per layer sample.
+  const units = samples + layerSamples * 2;
+  const cfg = configAt(name, resolution, { ablation: true });
+  const abl = ABLATION_CAPACITY[name];
+  const capacity = p.capacity
+    ? { ...p.capacity }
+    : {
+        channelBase: Math.round(abl.channelBase / p.capacityDivisor),
+        channelMax: Math.round(abl.channelMax / p.capacityDivisor),
+      };
+  Object.assign(cfg, capacity);
+  const gen = await createGenerator(cfg, { seed });
+  try {
+    report(`[${name}] timing generate (batch 4)`, 0);
+    const rng = new Rng(seed + 1);
+    const z = tf.tensor2d(rng.normals(4 * cfg.zDim), [4, cfg.zDim]);
+    const times: number[] = [];
+    let imageRms = 0;
+    for (let r = 0; r <= timingRuns; r++) {
+      const t = performance.now();
+      const { image } = gen.generate(z);
+      const px = (await image.data()) as Float32Array;
+      image.dispose();
+      if (r === 0) {
+        let s2 = 0;
+        for (const v of px) s2 += v * v;
+        imageRms = Math.sqrt(s2 / px.length);
+      }
+      if (r > 0) times.push(performance.now() - t);
+    }
+    z.dispose();
+    const msPerImage = median(times) / 4;
+    let lastLog = 0;
+    const eq = await equivariance(gen, {
+      samples,
+      seed,
+      onProgress: (d, total) => {
+        const now = performance.now();
+        const loud = now - lastLog > 10000 || d === total;
+        if (loud) lastLog = now;
+        report(loud ? `[${name}] EQ ${d}/${total}` : null, d / units);
+      },
+    });
+    const ms = await measureLayers(gen, {
+      samples: layerSamples,
+      seed,
+      onProgress: (d, total, label) => {
+        const loud = d === total || label === 'equivariance';
+        report(
+          loud ? `[${name}] layers ${d}/${total} ${label}` : null,
+          (samples + (2 * layerSamples * d) / total) / units,
+        );
+      },
+    });
+    return {
+      config: name,
+      resolution,
+      parameters: parameterCount(cfg),
+      msPerImage,
+      imageRms,
+      samples: eq.samples,
+      eqt: eq.eqt!,
+      eqt_frac: eq.eqt_frac!,
+      eqr: eq.eqr!,
+      alias: summarizeLayers(ms),
+      capacity,
+      backend: backendInfo().name ?? 'unknown',
+      seconds: (performance.now() - t0) / 1000,
+      layers: ms.map((m) => ({
+        name: m.name,
+        samplingRate: m.samplingRate,
+        cutoff: m.cutoff,
+        aliasDb: m.aliasDb,
+        aboveCutoffDb: m.aboveCutoffDb,
+        eqPsnrDb: m.eqPsnrDb,
+      })),
+    };
+  } finally {
+    gen.dispose();
+  }
 }
 
 const fmt = (v: number | null | undefined, d = 2) =>

@@ -11,16 +11,20 @@ before(async () => {
 });
 
 let rows: LadderRow[] = [];
+/** D and T at 16², a handful of samples: seconds per run. */
+const TINY = {
+  configs: ['D', 'T'],
+  resolution: 16,
+  samples: 4,
+  layerSamples: 2,
+  capacity: { channelBase: 256, channelMax: 16 },
+  timingRuns: 1,
+};
 const progress: string[] = [];
 
 test('runLadder: one finite row per config, in order', async () => {
   rows = await runLadder({
-    configs: ['D', 'T'],
-    resolution: 16,
-    samples: 4,
-    layerSamples: 2,
-    capacity: { channelBase: 256, channelMax: 16 },
-    timingRuns: 1,
+    ...TINY,
     onProgress: (m) => progress.push(m),
   });
   assert.deepEqual(
@@ -53,6 +57,30 @@ test('runLadder: one finite row per config, in order', async () => {
   assert.ok(progress.some((m) => m.startsWith('[T]') && /done/.test(m)));
   // The unfiltered D aliases more than T (per-layer probe).
   assert.ok(rows[0].alias.meanAliasDb! > rows[1].alias.meanAliasDb!);
+});
+
+test('runLadder with 2 workers: the same EQ and alias numbers, rows in config order', async () => {
+  const lines: string[] = [];
+  const seen: string[][] = [];
+  const par = await runLadder({
+    ...TINY,
+    workers: 2,
+    onProgress: (m) => lines.push(m),
+    onRow: (_row, all) => seen.push(all.map((r) => r.config)),
+  });
+  assert.deepEqual(
+    par.map((r) => r.config),
+    ['D', 'T'],
+  );
+  par.forEach((r, i) => {
+    for (const k of ['eqt', 'eqt_frac', 'eqr', 'imageRms', 'parameters'] as const)
+      assert.equal(r[k], rows[i][k], `${r.config} ${k}`);
+    assert.deepEqual(r.alias, rows[i].alias);
+    assert.deepEqual(r.layers, rows[i].layers);
+  });
+  assert.equal(seen.length, 2);
+  assert.deepEqual(seen[1], ['D', 'T']);
+  assert.ok(lines.some((m) => m.startsWith('[T]') && /ETA/.test(m)));
 });
 
 test('ladderMarkdown: one row per config, our columns and the labelled paper columns', () => {
