@@ -206,20 +206,11 @@ function ensureRegistered(): void {
   registered = true;
 }
 
-/**
- * Run the fused kernel: x NHWC [N, H, W, C] float32, bias [C] or null → NHWC [N, oh, ow, C].
- * Needs the wasm backend (`fusedFilteredLreluSupport()`).
- */
-export function fusedFilteredLrelu(
-  x: tf.Tensor4D,
-  bias: tf.Tensor1D | null,
-  spec: FusedFilteredLreluSpec,
-): tf.Tensor4D {
-  const support = fusedFilteredLreluSupport();
-  if (!support.ok) throw new Error(`fused filtered lrelu unavailable: ${support.reason}`);
-  if (x.dtype !== 'float32') throw new TypeError(`x must be float32, got ${x.dtype}`);
-  if (bias && bias.shape[0] !== x.shape[3])
-    throw new RangeError(`bias must have ${x.shape[3]} entries, got ${bias.shape[0]}`);
+/** The kernel's attributes for `spec`, checked and built once per spec (plans keep their specs). */
+const attrsOf = new WeakMap<FusedFilteredLreluSpec, Record<string, number | number[]>>();
+function kernelAttrs(spec: FusedFilteredLreluSpec): Record<string, number | number[]> {
+  const hit = attrsOf.get(spec);
+  if (hit) return hit;
   if (spec.upX.length !== spec.upY.length || spec.upX.length < 1)
     throw new RangeError(`upX and upY must have the same nonzero length`);
   const [ldh, ldw] = spec.downShape ?? [spec.downTaps.length, spec.downTaps.length];
@@ -227,8 +218,6 @@ export function fusedFilteredLrelu(
     throw new RangeError(`downTaps length ${spec.downTaps.length} does not match ${ldh}×${ldw}`);
   if ((spec.oh - 1) * spec.down + ldh > spec.th || (spec.ow - 1) * spec.down + ldw > spec.tw)
     throw new RangeError(`output ${spec.oh}×${spec.ow} reads past the temporary ${spec.th}×${spec.tw}`);
-  ensureRegistered();
-  const inputs: tf.NamedTensorMap = bias ? { x, bias } : { x };
   const attrs = {
     geometry: [
       spec.up,
@@ -250,5 +239,27 @@ export function fusedFilteredLrelu(
     slope: spec.slope ?? NaN,
     clamp: spec.clamp ?? -1,
   };
+  attrsOf.set(spec, attrs);
+  return attrs;
+}
+
+/**
+ * Run the fused kernel: x NHWC [N, H, W, C] float32, bias [C] or null → NHWC [N, oh, ow, C].
+ * Needs the wasm backend (`fusedFilteredLreluSupport()`). `spec` is checked once and then reused
+ * as is: build a new spec rather than changing one (FilteredLreluPlan keeps one per input size).
+ */
+export function fusedFilteredLrelu(
+  x: tf.Tensor4D,
+  bias: tf.Tensor1D | null,
+  spec: FusedFilteredLreluSpec,
+): tf.Tensor4D {
+  const support = fusedFilteredLreluSupport();
+  if (!support.ok) throw new Error(`fused filtered lrelu unavailable: ${support.reason}`);
+  if (x.dtype !== 'float32') throw new TypeError(`x must be float32, got ${x.dtype}`);
+  if (bias && bias.shape[0] !== x.shape[3])
+    throw new RangeError(`bias must have ${x.shape[3]} entries, got ${bias.shape[0]}`);
+  ensureRegistered();
+  const inputs: tf.NamedTensorMap = bias ? { x, bias } : { x };
+  const attrs = kernelAttrs(spec);
   return tf.engine().runKernel(KERNEL_NAME, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
 }

@@ -398,9 +398,10 @@ export class FilteredLreluPlan {
       throw new RangeError(`x must have ${this.channels} channels (NHWC last axis), got ${x.shape[3]}`);
     }
     return tf.tidy(() => {
-      if (!this.corrUp || (!this.corrDown && !this.corrDown2d)) return this.applyDepthwise(x, b);
-      if (this.useFused()) return fusedFilteredLrelu(x, b, this.fusedSpec(x.shape[1], x.shape[2]));
-      return this.applyBlocked(x, b);
+      const path = this.path();
+      if (path === 'depthwise') return this.applyDepthwise(x, b);
+      if (path === 'fused') return fusedFilteredLrelu(x, b, this.fusedSpec(x.shape[1], x.shape[2]));
+      return this.applyBlocked(x, b); // 'blocked', incl. its pointwise-only case
     });
   }
 
@@ -412,13 +413,19 @@ export class FilteredLreluPlan {
   path(): 'fused' | 'blocked' | 'depthwise' | 'pointwise' {
     if (!this.corrUp || (!this.corrDown && !this.corrDown2d)) return 'depthwise';
     if (this.useFused()) return 'fused';
-    const identity =
-      this.params.up === 1 &&
-      this.params.down === 1 &&
-      this.corrUp.length === 1 &&
+    return this.filterless() ? 'pointwise' : 'blocked';
+  }
+
+  /** No filtering at all (u = d = 1, single taps, no padding): bias, gain, lrelu and clamp only. */
+  private filterless(): boolean {
+    const { up, down } = this.params;
+    return (
+      up === 1 &&
+      down === 1 &&
+      this.corrUp?.length === 1 &&
       this.corrDown?.length === 1 &&
-      this.pad.every((v) => v === 0);
-    return identity ? 'pointwise' : 'blocked';
+      this.pad.every((v) => v === 0)
+    );
   }
 
   /**
@@ -430,19 +437,13 @@ export class FilteredLreluPlan {
     if (flAlgorithm === 'ops') return false;
     const covered =
       this.corrUp !== null && (this.corrDown !== null || this.corrDown2d !== null) && this.gainFolded;
-    const identity =
-      this.params.up === 1 &&
-      this.params.down === 1 &&
-      this.corrUp?.length === 1 &&
-      this.corrDown?.length === 1 &&
-      this.pad.every((v) => v === 0);
     if (flAlgorithm === 'fused') {
       if (!covered) throw new RangeError('the fused kernel needs a separable up filter and gain > 0');
       const s = fusedFilteredLreluSupport();
       if (!s.ok) throw new Error(`fused filtered lrelu unavailable: ${s.reason}`);
       return true;
     }
-    return covered && !identity && fusedFilteredLreluSupport().ok;
+    return covered && !this.filterless() && fusedFilteredLreluSupport().ok;
   }
 
   /** The fused kernel's geometry for an h × w input (cached per size). */
