@@ -193,77 +193,62 @@ static void store_row(const Params *P, int32_t s, int32_t o, int32_t c0, int32_t
   }
 }
 
+/* Accumulators of the radial pass: 8 channels (two vectors) for each of three output rows. */
+typedef struct {
+  v128_t a0, a1, b0, b1, c0, c1;
+} Acc3;
+
+#define INLINE static inline __attribute__((always_inline))
+
+/* s + (x, y, z) · (lo, hi): one tap of the three rows on the 8 channels (lo, hi). */
+INLINE Acc3 acc3_tap(Acc3 s, v128_t lo, v128_t hi, float x, float y, float z) {
+  const v128_t gx = wasm_f32x4_splat(x), gy = wasm_f32x4_splat(y), gz = wasm_f32x4_splat(z);
+  s.a0 = wasm_f32x4_add(s.a0, wasm_f32x4_mul(gx, lo));
+  s.a1 = wasm_f32x4_add(s.a1, wasm_f32x4_mul(gx, hi));
+  s.b0 = wasm_f32x4_add(s.b0, wasm_f32x4_mul(gy, lo));
+  s.b1 = wasm_f32x4_add(s.b1, wasm_f32x4_mul(gy, hi));
+  s.c0 = wasm_f32x4_add(s.c0, wasm_f32x4_mul(gz, lo));
+  s.c1 = wasm_f32x4_add(s.c1, wasm_f32x4_mul(gz, hi));
+  return s;
+}
+
+/* q_m[0..8) += the accumulators of row m. */
+INLINE void acc3_add_to(Acc3 s, float *q0, float *q1, float *q2) {
+  wasm_v128_store(q0, wasm_f32x4_add(wasm_v128_load(q0), s.a0));
+  wasm_v128_store(q0 + 4, wasm_f32x4_add(wasm_v128_load(q0 + 4), s.a1));
+  wasm_v128_store(q1, wasm_f32x4_add(wasm_v128_load(q1), s.b0));
+  wasm_v128_store(q1 + 4, wasm_f32x4_add(wasm_v128_load(q1 + 4), s.b1));
+  wasm_v128_store(q2, wasm_f32x4_add(wasm_v128_load(q2), s.c0));
+  wasm_v128_store(q2 + 4, wasm_f32x4_add(wasm_v128_load(q2 + 4), s.c1));
+}
+
 /*
  * Radial down, one temporary row t into three output rows at once (sharing the loads of t):
  * acc_m[p] += Σ_b g_m[b] · t[d·p + b] for m = 0, 1, 2. Unused slots get zero taps and a spare row.
+ * With `mirror` (every tap row symmetric, as the radial jinc filter) the two samples a tap pair
+ * reads are added first, g[b]·t[d·p + b] + g[b]·t[d·p + ldw−1−b] = g[b]·(t[…] + t[…]), which
+ * halves the multiplications and shares the additions among the three rows.
  */
 static void radial_rows3(const Params *P, const float *restrict t, const float *g0, const float *g1,
                          const float *g2, float *acc0, float *acc1, float *acc2) {
   const int32_t d = P->down, ld = P->ldw;
+  const int32_t paired = P->mirror ? ld / 2 : 0; /* taps b < paired meet their partner ld−1−b */
+  const v128_t zero = wasm_f32x4_splat(0.f);
   for (int32_t p = 0; p < P->ow; p++) {
-    v128_t a0 = wasm_f32x4_splat(0.f), a1 = a0, b0 = a0, b1 = a0, c0 = a0, c1 = a0;
+    Acc3 s = {zero, zero, zero, zero, zero, zero};
     const float *src = t + (d * p) * CB;
-    for (int32_t b = 0; b < ld; b++) {
-      const v128_t lo = wasm_v128_load(src + b * CB), hi = wasm_v128_load(src + b * CB + 4);
-      const v128_t x = wasm_f32x4_splat(g0[b]), y = wasm_f32x4_splat(g1[b]), z = wasm_f32x4_splat(g2[b]);
-      a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(x, lo));
-      a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(x, hi));
-      b0 = wasm_f32x4_add(b0, wasm_f32x4_mul(y, lo));
-      b1 = wasm_f32x4_add(b1, wasm_f32x4_mul(y, hi));
-      c0 = wasm_f32x4_add(c0, wasm_f32x4_mul(z, lo));
-      c1 = wasm_f32x4_add(c1, wasm_f32x4_mul(z, hi));
-    }
-    float *q0 = acc0 + p * CB, *q1 = acc1 + p * CB, *q2 = acc2 + p * CB;
-    wasm_v128_store(q0, wasm_f32x4_add(wasm_v128_load(q0), a0));
-    wasm_v128_store(q0 + 4, wasm_f32x4_add(wasm_v128_load(q0 + 4), a1));
-    wasm_v128_store(q1, wasm_f32x4_add(wasm_v128_load(q1), b0));
-    wasm_v128_store(q1 + 4, wasm_f32x4_add(wasm_v128_load(q1 + 4), b1));
-    wasm_v128_store(q2, wasm_f32x4_add(wasm_v128_load(q2), c0));
-    wasm_v128_store(q2 + 4, wasm_f32x4_add(wasm_v128_load(q2 + 4), c1));
-  }
-}
-
-/*
- * radial_rows3 for taps with mirror-symmetric rows (the radial jinc filter): the two samples a tap
- * pair reads are added first, g[b]·t[d·p + b] + g[b]·t[d·p + ldw−1−b] = g[b]·(t[…] + t[…]), which
- * halves the multiplications and shares the additions among the three rows.
- */
-static void radial_rows3_mirror(const Params *P, const float *restrict t, const float *g0,
-                                const float *g1, const float *g2, float *acc0, float *acc1, float *acc2) {
-  const int32_t d = P->down, ld = P->ldw, half = P->ldw / 2;
-  for (int32_t p = 0; p < P->ow; p++) {
-    v128_t a0 = wasm_f32x4_splat(0.f), a1 = a0, b0 = a0, b1 = a0, c0 = a0, c1 = a0;
-    const float *src = t + (d * p) * CB;
-    for (int32_t b = 0; b < half; b++) {
+    for (int32_t b = 0; b < paired; b++) {
       const float *l = src + b * CB, *r = src + (ld - 1 - b) * CB;
       const v128_t lo = wasm_f32x4_add(wasm_v128_load(l), wasm_v128_load(r));
       const v128_t hi = wasm_f32x4_add(wasm_v128_load(l + 4), wasm_v128_load(r + 4));
-      const v128_t x = wasm_f32x4_splat(g0[b]), y = wasm_f32x4_splat(g1[b]), z = wasm_f32x4_splat(g2[b]);
-      a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(x, lo));
-      a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(x, hi));
-      b0 = wasm_f32x4_add(b0, wasm_f32x4_mul(y, lo));
-      b1 = wasm_f32x4_add(b1, wasm_f32x4_mul(y, hi));
-      c0 = wasm_f32x4_add(c0, wasm_f32x4_mul(z, lo));
-      c1 = wasm_f32x4_add(c1, wasm_f32x4_mul(z, hi));
+      s = acc3_tap(s, lo, hi, g0[b], g1[b], g2[b]);
     }
-    if (ld % 2 == 1) { /* the middle tap has no partner */
-      const float *m = src + half * CB;
-      const v128_t lo = wasm_v128_load(m), hi = wasm_v128_load(m + 4);
-      const v128_t x = wasm_f32x4_splat(g0[half]), y = wasm_f32x4_splat(g1[half]), z = wasm_f32x4_splat(g2[half]);
-      a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(x, lo));
-      a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(x, hi));
-      b0 = wasm_f32x4_add(b0, wasm_f32x4_mul(y, lo));
-      b1 = wasm_f32x4_add(b1, wasm_f32x4_mul(y, hi));
-      c0 = wasm_f32x4_add(c0, wasm_f32x4_mul(z, lo));
-      c1 = wasm_f32x4_add(c1, wasm_f32x4_mul(z, hi));
+    /* the unpaired taps: all of them, or the middle one of an odd mirrored row */
+    for (int32_t b = paired; b < ld - paired; b++) {
+      const v128_t lo = wasm_v128_load(src + b * CB), hi = wasm_v128_load(src + b * CB + 4);
+      s = acc3_tap(s, lo, hi, g0[b], g1[b], g2[b]);
     }
-    float *q0 = acc0 + p * CB, *q1 = acc1 + p * CB, *q2 = acc2 + p * CB;
-    wasm_v128_store(q0, wasm_f32x4_add(wasm_v128_load(q0), a0));
-    wasm_v128_store(q0 + 4, wasm_f32x4_add(wasm_v128_load(q0 + 4), a1));
-    wasm_v128_store(q1, wasm_f32x4_add(wasm_v128_load(q1), b0));
-    wasm_v128_store(q1 + 4, wasm_f32x4_add(wasm_v128_load(q1 + 4), b1));
-    wasm_v128_store(q2, wasm_f32x4_add(wasm_v128_load(q2), c0));
-    wasm_v128_store(q2 + 4, wasm_f32x4_add(wasm_v128_load(q2 + 4), c1));
+    acc3_add_to(s, acc0 + p * CB, acc1 + p * CB, acc2 + p * CB);
   }
 }
 
@@ -339,10 +324,7 @@ __attribute__((export_name("filtered_lrelu"))) void filtered_lrelu(const Params 
             const float *g0 = P->gd + (i - d * o) * P->ldw;
             const float *g1 = o + 1 <= ohi ? P->gd + (i - d * (o + 1)) * P->ldw : ztaps;
             const float *g2 = o + 2 <= ohi ? P->gd + (i - d * (o + 2)) * P->ldw : ztaps;
-            if (P->mirror)
-              radial_rows3_mirror(P, trow, g0, g1, g2, a0, a1, a2);
-            else
-              radial_rows3(P, trow, g0, g1, g2, a0, a1, a2);
+            radial_rows3(P, trow, g0, g1, g2, a0, a1, a2);
           }
           if (olo <= ohi && i - d * olo == ldh - 1)
             store_row(P, s, olo, c0, cv, acc + (olo % RD) * acc_len, 0, tmp);
