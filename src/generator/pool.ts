@@ -18,7 +18,7 @@
  *     await pool.close();
  */
 import type { Worker } from 'node:worker_threads';
-import { spawnSiblingWorker } from './worker-spawn.js';
+import { startSiblingWorker } from './workers.js';
 import { availableParallelism } from 'node:os';
 import { parseTransform, type Generator, type MappingOptions, type Transform3x3 } from './generator.js';
 import type { BackendName } from './backend.js';
@@ -79,11 +79,6 @@ export interface PoolGenerateOptions extends Omit<MappingOptions, 'c'> {
   transform?: Transform3x3 | null;
 }
 
-/** The worker: `pool-worker.ts` / `.js` next to this module (see worker-spawn.ts). */
-function spawnWorker(init: PoolWorkerInit): Worker {
-  return spawnSiblingWorker(import.meta.url, 'pool-worker', init);
-}
-
 interface Slot {
   worker: Worker;
   pending: Map<number, { resolve: (r: PoolResponse) => void; reject: (e: Error) => void }>;
@@ -137,19 +132,8 @@ export class GeneratorPool {
     const slots: Slot[] = [];
     try {
       for (let i = 0; i < count; i++) {
-        const worker = spawnWorker(init);
+        const worker = await startSiblingWorker(import.meta.url, 'pool-worker', init);
         const slot: Slot = { worker, pending: new Map() };
-        await new Promise<void>((resolve, reject) => {
-          const onMessage = (m: { ready?: boolean; error?: string }) => {
-            worker.off('error', onError);
-            if (m.ready) resolve();
-            else reject(new Error(`generator worker ${i} failed to start: ${m.error}`));
-          };
-          const onError = (e: Error) =>
-            reject(new Error(`generator worker ${i} failed to start: ${e.message}`));
-          worker.once('message', onMessage);
-          worker.once('error', onError);
-        });
         worker.on('message', (r: PoolResponse) => {
           const p = slot.pending.get(r.id);
           if (!p) return;

@@ -15,6 +15,7 @@ import { equivariance } from './equivariance.js';
 import { measureLayers, summarizeLayers, type AliasSummary } from './layers.js';
 import { paperLadderRow, PAPER_SOURCE } from './paper.js';
 import { assertInteger } from '../signal/validate.js';
+import { ladderInWorkers } from './ladder-parallel.js';
 
 export interface LadderRow {
   /** 'D' … 'R'. */
@@ -178,9 +179,8 @@ export async function runLadder(opts: LadderOptions = {}): Promise<LadderRow[]> 
       rows.filter((r): r is LadderRow => r !== undefined),
     );
   };
+  await ensureBackend();
   if (workers > 1 && configs.length > 1) {
-    const { ladderInWorkers } = await import('./ladder-parallel.js');
-    await ensureBackend();
     await ladderInWorkers(configs as ConfigName[], params, {
       workers,
       backend: backendInfo().name,
@@ -188,7 +188,6 @@ export async function runLadder(opts: LadderOptions = {}): Promise<LadderRow[]> 
       onRow: finished,
     });
   } else {
-    await ensureBackend();
     for (let ci = 0; ci < configs.length; ci++) {
       const row = await ladderRow(configs[ci] as ConfigName, params, (msg, f) => report(ci, msg, f));
       finished(ci, row);

@@ -1,45 +1,31 @@
 /**
- * Worker side of `measureInWorkers` (parallel.ts): build one generator per request (a preset
- * config with seeded weights, or a weights path), run `measureConfig` on it, stream its progress
- * and send back the measured config (report JSON, PNG assets, dashboard figure).
+ * Worker side of `measureInWorkers` (parallel.ts): build one generator per job (a preset config
+ * with seeded weights, or a weights path), run `measureConfig` on it, stream its progress and send
+ * back the measured config (report JSON, PNG assets, dashboard figure).
  */
-import { parentPort, workerData } from 'node:worker_threads';
-import { setBackend } from '../generator/backend.js';
+import { workerData } from 'node:worker_threads';
+import { setBackend, type BackendName } from '../generator/backend.js';
 import { createGenerator, loadGenerator } from '../generator/weights.js';
+import { serveJobs } from '../generator/workers.js';
 import { LAYERS_API } from './layers-api.js';
 import { measureConfig } from './measure.js';
-import type { MeasureWorkerInit, MeasureWorkerReply, MeasureWorkerRequest } from './parallel.js';
+import type { MeasureJob, MeasureWorkerProgress, MeasureWorkerResult } from './parallel.js';
 
-const port = parentPort;
-if (!port) throw new Error('measure-worker.ts must run inside a worker_thread (see measureInWorkers)');
-
-try {
-  const init = workerData as MeasureWorkerInit;
-  await setBackend(init.backend);
-  port.on('message', async (req: MeasureWorkerRequest) => {
-    const reply = (m: MeasureWorkerReply) => port.postMessage(m);
+serveJobs<MeasureJob, MeasureWorkerResult, MeasureWorkerProgress>(
+  async () => void (await setBackend((workerData as { backend: BackendName | 'auto' }).backend)),
+  async (job, progress) => {
+    const gen = job.weights
+      ? await loadGenerator(job.weights)
+      : await createGenerator(job.generatorConfig!, { seed: job.weightSeed });
     try {
-      const gen = req.weights
-        ? await loadGenerator(req.weights)
-        : await createGenerator(req.generatorConfig!, { seed: req.weightSeed });
-      try {
-        const m = await measureConfig(gen, {
-          ...req.measure,
-          layersApi: req.layers ? LAYERS_API : null,
-          onProgress: (fraction, note) => reply({ id: req.id, progress: { fraction, note } }),
-        });
-        reply({
-          id: req.id,
-          result: { report: m.report, assets: [...m.assets], aliasingFigure: m.aliasingFigure },
-        });
-      } finally {
-        gen.dispose();
-      }
-    } catch (err) {
-      reply({ id: req.id, error: err instanceof Error ? err.message : String(err) });
+      const m = await measureConfig(gen, {
+        ...job.measure,
+        layersApi: job.layers ? LAYERS_API : null,
+        onProgress: (fraction, note) => progress({ fraction, note }),
+      });
+      return { report: m.report, assets: [...m.assets], aliasingFigure: m.aliasingFigure };
+    } finally {
+      gen.dispose();
     }
-  });
-  port.postMessage({ ready: true });
-} catch (err) {
-  port.postMessage({ ready: false, error: err instanceof Error ? err.message : String(err) });
-}
+  },
+);
