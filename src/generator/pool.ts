@@ -162,63 +162,43 @@ export class GeneratorPool {
   async generate(
     z: Float32Array | number[][],
     { psi = 1, cutoff = null, transform = null }: PoolGenerateOptions = {},
-  ): Promise<{ data: Float32Array; shape: [number, number, number, number] }> {
+  ): Promise<Images> {
     if (this.closed) throw new Error('this GeneratorPool was closed');
     const flat = flattenLatents(z, this.zDim);
     const n = flat.length / this.zDim;
     if (typeof psi !== 'number' || !Number.isFinite(psi))
       throw new TypeError(`psi must be a finite number, got ${psi}`);
-    const t = transform === null ? null : Array.from(parseTransform(transform));
-    const c = cutoff ?? null;
-    if (this.size === 1 || this.split === 'batch') return this.generateBatch(flat, n, psi, c, t);
-    if (this.split === 'channels') return this.generateSplit(flat, n, psi, c, t);
+    const opts: BlockOptions = {
+      psi,
+      cutoff: cutoff ?? null,
+      transform: transform === null ? null : Array.from(parseTransform(transform)),
+    };
+    if (this.size === 1 || this.split === 'batch') return this.generateBatch(flat, opts);
+    if (this.split === 'channels') return this.generateSplit(flat, opts);
     // 'auto': whole images while every worker gets the same number of them, the rest (fewer than
     // workers) split by channels — e.g. 5 images on 2 workers: 2 + 2 by image, then 1 on both.
-    const whole = Math.floor(n / this.size) * this.size;
-    if (whole === n) return this.generateBatch(flat, n, psi, c, t);
-    if (whole === 0) return this.generateSplit(flat, n, psi, c, t);
-    const a = await this.generateBatch(flat.subarray(0, whole * this.zDim), whole, psi, c, t);
-    const b = await this.generateSplit(flat.subarray(whole * this.zDim), n - whole, psi, c, t);
-    const data = new Float32Array(a.data.length + b.data.length);
-    data.set(a.data);
-    data.set(b.data, a.data.length);
-    return { data, shape: [n, a.shape[1], a.shape[2], a.shape[3]] };
+    const whole = Math.floor(n / this.size) * this.size * this.zDim;
+    if (whole === flat.length) return this.generateBatch(flat, opts);
+    if (whole === 0) return this.generateSplit(flat, opts);
+    return stackImages([
+      await this.generateBatch(flat.subarray(0, whole), opts),
+      await this.generateSplit(flat.subarray(whole), opts),
+    ]);
   }
 
   /** Image split: contiguous parts, as equal as possible, one per worker (fewer for small N). */
-  private async generateBatch(
-    flat: Float32Array,
-    n: number,
-    psi: number,
-    cutoff: number | null,
-    transform: number[] | null,
-  ): Promise<{ data: Float32Array; shape: [number, number, number, number] }> {
+  private async generateBatch(flat: Float32Array, opts: BlockOptions): Promise<Images> {
+    const n = flat.length / this.zDim;
     const parts = Math.min(this.size, n);
     const jobs: Promise<PoolResponse>[] = [];
     let start = 0;
     for (let p = 0; p < parts; p++) {
       const m = Math.floor(n / parts) + (p < n % parts ? 1 : 0);
-      const req: PoolRequest = {
-        id: this.nextId++,
-        z: flat.slice(start * this.zDim, (start + m) * this.zDim),
-        n: m,
-        psi,
-        cutoff,
-        transform,
-      };
+      const z = flat.slice(start * this.zDim, (start + m) * this.zDim);
+      jobs.push(this.send(p, { id: this.nextId++, z, n: m, ...opts }));
       start += m;
-      jobs.push(this.send(p, req));
     }
-    const results = await Promise.all(jobs);
-    const shape = results[0].shape as number[];
-    const per = shape[1] * shape[2] * shape[3];
-    const data = new Float32Array(n * per);
-    let offset = 0;
-    for (const r of results) {
-      data.set(r.data as Float32Array, offset);
-      offset += (r.data as Float32Array).length;
-    }
-    return { data, shape: [n, shape[1], shape[2], shape[3]] };
+    return stackImages(await Promise.all(jobs));
   }
 
   /** Post `req` to worker `p`; resolves with its answer. */
@@ -231,37 +211,22 @@ export class GeneratorPool {
   }
 
   /** Channel mode: all workers on the whole block, part 0 returns the images. */
-  private async generateSplit(
-    flat: Float32Array,
-    n: number,
-    psi: number,
-    cutoff: number | null,
-    transform: number[] | null,
-  ): Promise<{ data: Float32Array; shape: [number, number, number, number] }> {
+  private async generateSplit(flat: Float32Array, opts: BlockOptions): Promise<Images> {
+    const n = flat.length / this.zDim;
     const floats = 2 * n * this.activation;
     if (!this.shared || this.shared.byteLength < floats * 4) this.shared = new SharedArrayBuffer(floats * 4);
     const ctrl = new SharedArrayBuffer(3 * 4);
     const jobs: Promise<PoolResponse>[] = [];
     for (let p = 0; p < this.size; p++) {
-      const req: PoolRequest = {
-        id: this.nextId++,
-        z: flat.slice(),
-        n,
-        psi,
-        cutoff,
-        transform,
-        split: { part: p, parts: this.size, data: this.shared, ctrl },
-      };
-      jobs.push(this.send(p, req));
+      const split = { part: p, parts: this.size, data: this.shared, ctrl };
+      jobs.push(this.send(p, { id: this.nextId++, z: flat.slice(), n, ...opts, split }));
     }
     const results = await Promise.allSettled(jobs);
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     // Report the worker that failed first, not the ones it released from the barrier.
     const cause = failed.find((r) => !/another worker/.test(String(r.reason))) ?? failed[0];
     if (cause) throw cause.reason;
-    const first = (results[0] as PromiseFulfilledResult<PoolResponse>).value;
-    const shape = first.shape as number[];
-    return { data: first.data as Float32Array, shape: [shape[0], shape[1], shape[2], shape[3]] };
+    return stackImages([(results[0] as PromiseFulfilledResult<PoolResponse>).value]);
   }
 
   /** Stop the workers (pending requests are rejected). */
@@ -274,6 +239,25 @@ export class GeneratorPool {
     }
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
+}
+
+/** Images NCHW, as `generate` returns them. */
+type Images = { data: Float32Array; shape: [number, number, number, number] };
+
+/** The per-request options of a block of latents. */
+type BlockOptions = Pick<PoolRequest, 'psi' | 'cutoff' | 'transform'>;
+
+/** Concatenate blocks of images (worker answers or earlier results) along the batch axis. */
+function stackImages(blocks: { data?: Float32Array; shape?: number[] }[]): Images {
+  const [n, c, h, w] = blocks[0].shape!;
+  if (blocks.length === 1) return { data: blocks[0].data!, shape: [n, c, h, w] };
+  const data = new Float32Array(blocks.reduce((a, b) => a + b.data!.length, 0));
+  let offset = 0;
+  for (const b of blocks) {
+    data.set(b.data!, offset);
+    offset += b.data!.length;
+  }
+  return { data, shape: [offset / (c * h * w), c, h, w] };
 }
 
 function flattenLatents(z: Float32Array | number[][], zDim: number): Float32Array {
