@@ -20,19 +20,18 @@ import {
 import { fusedFilteredLrelu, fusedFilteredLreluSupport } from '../../src/generator/kernels/filtered-lrelu.js';
 import { SOURCE_SHA256, WASM_BASE64 } from '../../src/generator/kernels/filtered-lrelu-wasm.js';
 import { filteredLrelu } from '../../src/signal/filtered-lrelu.js';
+import { Rng } from '../../src/generator/rng.js';
+import { trackWasmHeap } from '../helpers/wasm-heap.js';
 
 before(async () => {
   await setBackend('wasm');
 });
 after(() => setFilteredLreluAlgorithm('auto'));
 
-/** A float32-representable pseudo-random array (deterministic in `seed`). */
+/** n uniform numbers in [lo, hi) from the project's seeded generator, as float32. */
 function values(n: number, seed: number, lo = -1, hi = 1): Float32Array {
-  let s = seed >>> 0 || 1;
-  return Float32Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return lo + ((hi - lo) * s) / 2 ** 32;
-  });
+  const rng = new Rng(seed);
+  return Float32Array.from({ length: n }, () => lo + (hi - lo) * rng.uniform());
 }
 
 const caseArb = fc
@@ -223,9 +222,6 @@ test('off the wasm backend the plan falls back to tfjs ops and says why', async 
 });
 
 test('fused kernel: a failed heap allocation throws a clear error and frees what it took', () => {
-  const wasm = (tf.backend() as unknown as { wasm: { _malloc(n: number): number; _free(p: number): void } })
-    .wasm;
-  const { _malloc: malloc, _free: free } = wasm;
   const x = tf.ones([1, 6, 6, 4]) as tf.Tensor4D;
   const spec = {
     up: 2,
@@ -243,27 +239,13 @@ test('fused kernel: a failed heap allocation throws a clear error and frees what
     slope: 0.2,
     clamp: null,
   };
-  const live = new Set<number>();
-  let calls = 0;
-  // The kernel allocates its output, its parameter block, then its scratch: refuse the scratch.
-  wasm._malloc = (n: number) => {
-    if (++calls === 3) return 0;
-    const p = malloc(n);
-    live.add(p);
-    return p;
-  };
-  wasm._free = (p: number) => {
-    live.delete(p);
-    free(p);
-  };
   const before = tf.memory().numTensors;
-  try {
-    assert.throws(() => fusedFilteredLrelu(x, null, spec), /out of wasm memory \(\d+ bytes requested\)/);
-  } finally {
-    wasm._malloc = malloc;
-    wasm._free = free;
-  }
-  assert.equal(calls, 3);
+  // The kernel allocates its output, its parameter block, then its scratch: refuse the scratch.
+  const { live, allocations, error } = trackWasmHeap(() => fusedFilteredLrelu(x, null, spec), {
+    refuseCall: 3,
+  });
+  assert.match(String(error), /out of wasm memory \(\d+ bytes requested\)/);
+  assert.equal(allocations, 3);
   assert.equal(live.size, 0, 'the output and the parameter block were freed');
   assert.equal(tf.memory().numTensors, before);
   const y = fusedFilteredLrelu(x, null, spec); // and the next call works

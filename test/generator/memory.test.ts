@@ -3,6 +3,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { goldenPath } from '../helpers/golden.js';
+import { trackWasmHeap } from '../helpers/wasm-heap.js';
 import { setBackend } from '../../src/generator/backend.js';
 import { loadGenerator, createGenerator } from '../../src/generator/weights.js';
 import { configs } from '../../src/generator/config.js';
@@ -52,27 +53,10 @@ test('every heap block allocated during a forward is freed (tensors and fused-ke
   const z = tf.randomNormal([1, g.config.zDim], 0, 1, 'float32', 2);
   const run = () => tf.dispose(g.generate(z).image);
   run(); // compiles the per-size kernels the generator keeps
-  const wasm = (tf.backend() as unknown as { wasm: { _malloc(n: number): number; _free(p: number): void } })
-    .wasm;
-  const { _malloc: malloc, _free: free } = wasm;
-  const live = new Set<number>();
-  let allocations = 0;
-  wasm._malloc = (n: number) => {
-    const p = malloc(n);
-    live.add(p);
-    allocations++;
-    return p;
-  };
-  wasm._free = (p: number) => {
-    live.delete(p);
-    free(p);
-  };
-  try {
+  const { live, allocations, error } = trackWasmHeap(() => {
     for (let i = 0; i < 10; i++) run();
-  } finally {
-    wasm._malloc = malloc;
-    wasm._free = free;
-  }
+  });
+  assert.equal(error, null);
   assert.ok(allocations > 10 * 15, `forwards allocate (${allocations} blocks)`);
   assert.equal(live.size, 0, `${live.size} heap blocks still allocated after 10 forwards`);
   z.dispose();
