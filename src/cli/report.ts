@@ -9,13 +9,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { setBackend } from '../generator/backend.js';
 import type { ConfigName } from '../generator/config.js';
-import type { Generator } from '../generator/generator.js';
 import { PAPER_SOURCE, paperLadderRow } from '../metrics/paper.js';
-import { createGenerator, loadGenerator } from '../generator/weights.js';
 import type { Figure } from '../viz/style.js';
 import { LAYERS_API } from '../report/layers-api.js';
 import { measureConfig, renderBudget, type MeasuredConfig } from '../report/measure.js';
-import { measureInWorkers, type MeasureJob } from '../report/parallel.js';
+import { buildFromSource, measureInWorkers, type GeneratorSource } from '../report/parallel.js';
 import { reportHtml } from '../report/page.js';
 import { formatSeconds, reportProgress } from '../report/progress.js';
 import { REPORT_SCHEMA, type ConfigReport, type ReportJson } from '../report/schema.js';
@@ -49,9 +47,8 @@ export interface ReportOptions {
 interface Job {
   config: string;
   label: string;
-  build: () => Promise<Generator>;
-  /** The same generator as a plain description, for a worker thread to build. */
-  spec: Pick<MeasureJob, 'generatorConfig' | 'weightSeed' | 'weights'>;
+  /** The generator as plain data (this thread or a worker builds it: `buildFromSource`). */
+  source: GeneratorSource;
   /** Cost estimate per rendered image (MACs), known after building; guessed before. */
   weight: number;
 }
@@ -75,8 +72,7 @@ export async function runReport(opts: ReportOptions): Promise<ReportJson> {
     jobs.push({
       config: 'weights',
       label: basename(resolve(path)),
-      build: () => loadGenerator(path),
-      spec: { weights: path },
+      source: { weights: path },
       weight: 1,
     });
   } else {
@@ -89,19 +85,17 @@ export async function runReport(opts: ReportOptions): Promise<ReportJson> {
             ? opts.channelMax * (name === 'R' ? 2 : 1)
             : REPORT_CAPACITY[name].channelMax,
       });
-      const weightSeed = opts.weightSeed;
       jobs.push({
         config: name,
         label: paperLadderRow(name)?.label ?? name,
-        build: () => createGenerator(cfg, { seed: weightSeed }),
-        spec: { generatorConfig: cfg, weightSeed },
+        source: { generatorConfig: cfg, weightSeed: opts.weightSeed },
         weight: 1,
       });
     }
   }
   // Weights: build each preset once up front just for its MAC count (cheap: no rendering).
   for (const j of jobs.length > 1 ? jobs : []) {
-    const g = await j.build();
+    const g = await buildFromSource(j.source);
     j.weight = g.macsPerImage() + 1e6; // + fixed per-image overhead of the image-space transforms
     g.dispose();
   }
@@ -143,7 +137,7 @@ export async function runReport(opts: ReportOptions): Promise<ReportJson> {
         'include the competition for the CPU cores.',
     );
     measured = await measureInWorkers(
-      jobs.map((j) => ({ ...j.spec, weight: j.weight, measure: measureOptions(j), layers: !!layersApi })),
+      jobs.map((j) => ({ ...j.source, weight: j.weight, measure: measureOptions(j), layers: !!layersApi })),
       {
         workers,
         backend: info.name === 'wasm' || info.name === 'cpu' ? info.name : 'auto',
@@ -157,7 +151,7 @@ export async function runReport(opts: ReportOptions): Promise<ReportJson> {
     for (let i = 0; i < jobs.length; i++) {
       const j = jobs[i];
       prog.log(`── ${j.config}: ${j.label}`);
-      const gen = await j.build();
+      const gen = await buildFromSource(j.source);
       try {
         const m = await measureConfig(gen, {
           ...measureOptions(j),

@@ -5,18 +5,20 @@
  */
 import { workerData } from 'node:worker_threads';
 import { setBackend, type BackendName } from '../generator/backend.js';
-import { createGenerator, loadGenerator } from '../generator/weights.js';
 import { serveJobs } from '../generator/workers.js';
 import { LAYERS_API } from './layers-api.js';
 import { measureConfig } from './measure.js';
-import type { MeasureJob, MeasureWorkerProgress, MeasureWorkerResult } from './parallel.js';
+import {
+  buildFromSource,
+  type MeasureJob,
+  type MeasureWorkerProgress,
+  type MeasureWorkerResult,
+} from './parallel.js';
 
 serveJobs<MeasureJob, MeasureWorkerResult, MeasureWorkerProgress>(
   async () => void (await setBackend((workerData as { backend: BackendName | 'auto' }).backend)),
   async (job, progress) => {
-    const gen = job.weights
-      ? await loadGenerator(job.weights)
-      : await createGenerator(job.generatorConfig!, { seed: job.weightSeed });
+    const gen = await buildFromSource(job);
     try {
       const m = await measureConfig(gen, {
         ...job.measure,

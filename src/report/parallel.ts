@@ -7,18 +7,30 @@
  * only the timings (ms/image, seconds) include the competition for the cores.
  */
 import type { BackendName } from '../generator/backend.js';
+import type { Generator } from '../generator/generator.js';
+import { createGenerator, loadGenerator } from '../generator/weights.js';
 import type { GeneratorConfig } from '../generator/types.js';
 import { runJobsInWorkers } from '../generator/workers.js';
 import type { Figure } from '../viz/style.js';
 import type { MeasureConfigOptions, MeasuredConfig } from './measure.js';
 import type { ConfigReport } from './schema.js';
 
-/** One config to measure: how to build its generator, and the measurement options. */
-export interface MeasureJob {
-  /** A preset (with `weightSeed`) or a weights path. */
+/** A generator as plain data (it travels to worker threads): a seeded preset or a weights path. */
+export interface GeneratorSource {
   generatorConfig?: GeneratorConfig;
   weightSeed?: number;
   weights?: string;
+}
+
+/** Build the generator a `GeneratorSource` describes (the caller disposes it). */
+export function buildFromSource(src: GeneratorSource): Promise<Generator> {
+  if (src.weights) return loadGenerator(src.weights);
+  if (!src.generatorConfig) throw new TypeError('a generator source needs generatorConfig or weights');
+  return createGenerator(src.generatorConfig, { seed: src.weightSeed ?? 0 });
+}
+
+/** One config to measure: how to build its generator, and the measurement options. */
+export interface MeasureJob extends GeneratorSource {
   /** Relative cost (e.g. MACs per image), to start the heaviest first. */
   weight: number;
   measure: Omit<MeasureConfigOptions, 'layersApi' | 'onProgress'>;
