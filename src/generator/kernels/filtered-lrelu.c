@@ -35,6 +35,9 @@
 /* Channels per block: two f32x4 vectors. */
 #define CB 8
 
+/* Helpers that must vanish into their callers (no shadow stack: see the header comment). */
+#define INLINE static inline __attribute__((always_inline))
+
 /* Parameter block, written by the JavaScript side (keep in sync with PARAM_FIELDS there). */
 typedef struct {
   int32_t n, h, w, c;         /* input NHWC */
@@ -112,24 +115,37 @@ static inline v128_t activate(const Params *P, v128_t v) {
   return v;
 }
 
+/* Six rows and their taps, the taps splatted: the inner loops of the up-y and down-y passes. */
+typedef struct {
+  const float *r0, *r1, *r2, *r3, *r4, *r5;
+  v128_t g0, g1, g2, g3, g4, g5;
+} Rows6;
+
+INLINE Rows6 rows6(const float *r0, const float *r1, const float *r2, const float *r3, const float *r4,
+                   const float *r5, const float *g) {
+  Rows6 s = {r0, r1, r2, r3, r4, r5,
+             wasm_f32x4_splat(g[0]), wasm_f32x4_splat(g[1]), wasm_f32x4_splat(g[2]),
+             wasm_f32x4_splat(g[3]), wasm_f32x4_splat(g[4]), wasm_f32x4_splat(g[5])};
+  return s;
+}
+
+/* Σ_m g_m · r_m[q … q + 4). */
+INLINE v128_t rows6_at(const Rows6 *s, int32_t q) {
+  v128_t a = wasm_f32x4_mul(s->g0, wasm_v128_load(s->r0 + q));
+  a = wasm_f32x4_add(a, wasm_f32x4_mul(s->g1, wasm_v128_load(s->r1 + q)));
+  a = wasm_f32x4_add(a, wasm_f32x4_mul(s->g2, wasm_v128_load(s->r2 + q)));
+  a = wasm_f32x4_add(a, wasm_f32x4_mul(s->g3, wasm_v128_load(s->r3 + q)));
+  a = wasm_f32x4_add(a, wasm_f32x4_mul(s->g4, wasm_v128_load(s->r4 + q)));
+  return wasm_f32x4_add(a, wasm_f32x4_mul(s->g5, wasm_v128_load(s->r5 + q)));
+}
+
 /* T = act(Σ_k rowc[k] · rowp[k]) over one temporary row (len floats, a multiple of 4). */
 static void combine_rows(const Params *P, int32_t k, int32_t len, float *restrict t) {
   if (k == 6) {
     /* The generator's case (12 taps at u = 2, 24 at u = 4): taps and rows in registers. */
-    const float *restrict r0 = P->rowp[0], *restrict r1 = P->rowp[1], *restrict r2 = P->rowp[2];
-    const float *restrict r3 = P->rowp[3], *restrict r4 = P->rowp[4], *restrict r5 = P->rowp[5];
-    const v128_t g0 = wasm_f32x4_splat(P->rowc[0]), g1 = wasm_f32x4_splat(P->rowc[1]);
-    const v128_t g2 = wasm_f32x4_splat(P->rowc[2]), g3 = wasm_f32x4_splat(P->rowc[3]);
-    const v128_t g4 = wasm_f32x4_splat(P->rowc[4]), g5 = wasm_f32x4_splat(P->rowc[5]);
-    for (int32_t q = 0; q < len; q += 4) {
-      v128_t a = wasm_f32x4_mul(g0, wasm_v128_load(r0 + q));
-      a = wasm_f32x4_add(a, wasm_f32x4_mul(g1, wasm_v128_load(r1 + q)));
-      a = wasm_f32x4_add(a, wasm_f32x4_mul(g2, wasm_v128_load(r2 + q)));
-      a = wasm_f32x4_add(a, wasm_f32x4_mul(g3, wasm_v128_load(r3 + q)));
-      a = wasm_f32x4_add(a, wasm_f32x4_mul(g4, wasm_v128_load(r4 + q)));
-      a = wasm_f32x4_add(a, wasm_f32x4_mul(g5, wasm_v128_load(r5 + q)));
-      wasm_v128_store(t + q, activate(P, a));
-    }
+    const float **r = P->rowp;
+    const Rows6 s = rows6(r[0], r[1], r[2], r[3], r[4], r[5], P->rowc);
+    for (int32_t q = 0; q < len; q += 4) wasm_v128_store(t + q, activate(P, rows6_at(&s, q)));
     return;
   }
   for (int32_t q = 0; q < len; q += 4) {
@@ -145,18 +161,9 @@ static void combine_rows(const Params *P, int32_t k, int32_t len, float *restric
  * gathers an output row from the ring of temporary rows in chunks of six taps (taps and row
  * pointers stay in registers; unused slots point at a zero row with a zero tap).
  */
-static void taps6(const float *restrict r0, const float *restrict r1, const float *restrict r2,
-                  const float *restrict r3, const float *restrict r4, const float *restrict r5,
-                  const float *g, float *restrict dst, int32_t len, int32_t add) {
-  const v128_t g0 = wasm_f32x4_splat(g[0]), g1 = wasm_f32x4_splat(g[1]), g2 = wasm_f32x4_splat(g[2]);
-  const v128_t g3 = wasm_f32x4_splat(g[3]), g4 = wasm_f32x4_splat(g[4]), g5 = wasm_f32x4_splat(g[5]);
+INLINE void taps6(const Rows6 s, float *restrict dst, int32_t len, int32_t add) {
   for (int32_t q = 0; q < len; q += 4) {
-    v128_t a = wasm_f32x4_mul(g0, wasm_v128_load(r0 + q));
-    a = wasm_f32x4_add(a, wasm_f32x4_mul(g1, wasm_v128_load(r1 + q)));
-    a = wasm_f32x4_add(a, wasm_f32x4_mul(g2, wasm_v128_load(r2 + q)));
-    a = wasm_f32x4_add(a, wasm_f32x4_mul(g3, wasm_v128_load(r3 + q)));
-    a = wasm_f32x4_add(a, wasm_f32x4_mul(g4, wasm_v128_load(r4 + q)));
-    a = wasm_f32x4_add(a, wasm_f32x4_mul(g5, wasm_v128_load(r5 + q)));
+    v128_t a = rows6_at(&s, q);
     if (add) a = wasm_f32x4_add(wasm_v128_load(dst + q), a);
     wasm_v128_store(dst + q, a);
   }
@@ -197,8 +204,6 @@ static void store_row(const Params *P, int32_t s, int32_t o, int32_t c0, int32_t
 typedef struct {
   v128_t a0, a1, b0, b1, c0, c1;
 } Acc3;
-
-#define INLINE static inline __attribute__((always_inline))
 
 /* s + (x, y, z) · (lo, hi): one tap of the three rows on the 8 channels (lo, hi). */
 INLINE Acc3 acc3_tap(Acc3 s, v128_t lo, v128_t hi, float x, float y, float z) {
@@ -344,7 +349,7 @@ __attribute__((export_name("filtered_lrelu"))) void filtered_lrelu(const Params 
           const float *g = t + 6 <= ldh ? P->gd + t : tmp;
           if (g == tmp)
             for (int32_t m = 0; m < 6; m++) tmp[m] = t + m < ldh ? P->gd[t + m] : 0.f;
-          taps6(p0, p1, p2, p3, p4, p5, g, dy, row_len, t > 0);
+          taps6(rows6(p0, p1, p2, p3, p4, p5, g), dy, row_len, t > 0);
         }
         store_row(P, s, first / d, c0, cv, dy, 1, tmp);
       }
