@@ -31,6 +31,8 @@ test('test/golden holds every group with a manifest', () => {
     'generators',
     'equivariance',
     'spectra',
+    'stylegan2',
+    'training',
   ]) {
     assert.ok(existsSync(join(GOLDEN, group, 'manifest.json')), `missing ${group}/manifest.json`);
   }
