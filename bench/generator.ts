@@ -29,7 +29,7 @@ import { createGenerator } from '../src/generator/weights.js';
 import { configs } from '../src/generator/config.js';
 import type { GeneratorConfig } from '../src/generator/types.js';
 import { setConvAlgorithm, type ConvAlgorithm } from '../src/generator/ops/modulated-conv.js';
-import { GeneratorPool } from '../src/generator/pool.js';
+import { GeneratorPool } from '../src/generator/parallel/pool.js';
 import { Rng } from '../src/generator/rng.js';
 import { availableParallelism } from 'node:os';
 

@@ -23,7 +23,7 @@ import { setBackend, backendInfo, type BackendAttempt, type BackendName } from '
 import { tryWebgpu, webgpuAdapter, type WebgpuAdapterMode } from '../src/generator/webgpu.js';
 import { createGenerator, loadGenerator } from '../src/generator/weights.js';
 import { configAt, type ConfigName } from '../src/generator/config.js';
-import type { Generator } from '../src/generator/generator.js';
+import type { Generator } from '../src/generator/stylegan3/generator.js';
 
 /** One timed case: config (or a loaded generator), resolution, batch. */
 export interface GpuCase {

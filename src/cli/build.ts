@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { configAt, ladderCapacity, type ConfigName } from '../generator/config.js';
 import { createGenerator, loadGenerator } from '../generator/weights.js';
-import type { Generator } from '../generator/generator.js';
+import type { Generator } from '../generator/stylegan3/generator.js';
 import type { GeneratorConfig } from '../generator/types.js';
 import { Rng } from '../generator/rng.js';
 

@@ -9,10 +9,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import ndarray from 'ndarray';
 import { setBackend } from '../generator/backend.js';
 import type { ConfigName } from '../generator/config.js';
-import type { Generator } from '../generator/generator.js';
+import type { Generator } from '../generator/stylegan3/generator.js';
 import { imageToPng, tensorToTiles } from '../viz/figures/images.js';
 import { encodeGif } from '../io/gif.js';
-import { GeneratorPool } from '../generator/pool.js';
+import { GeneratorPool } from '../generator/parallel/pool.js';
 import { buildGenerator, latents } from './build.js';
 import { progress } from './progress.js';
 

@@ -18,7 +18,7 @@ import {
 import { psnrFromMse } from '../signal/psnr.js';
 import { rotationMatrix } from '../signal/rotate.js';
 import { configAt } from '../generator/config.js';
-import { computeGeometry } from '../generator/geometry.js';
+import { computeGeometry } from '../generator/stylegan3/geometry.js';
 
 /** What a checker says about one answer. */
 export interface Verdict {

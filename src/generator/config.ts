@@ -12,7 +12,7 @@
  * `train.py`), whose facts (argument names and default values) are restated here.
  */
 import type { GeneratorConfig, LadderSwitches } from './types.js';
-import { OFFICIAL_DEFAULTS, powCR } from './geometry.js';
+import { OFFICIAL_DEFAULTS, powCR } from './stylegan3/geometry.js';
 
 export { OFFICIAL_DEFAULTS };
 

@@ -4,11 +4,11 @@
  */
 export * from './types.js';
 export * from './config.js';
-export * from './geometry.js';
-export * from './parameters.js';
+export * from './stylegan3/geometry.js';
+export * from './stylegan3/parameters.js';
 export { setBackend, backendInfo, ensureBackend } from './backend.js';
 export type { BackendName, BackendInfo, BackendAttempt } from './backend.js';
-export { Generator, parseTransform, channelBounds } from './generator.js';
+export { Generator, parseTransform, channelBounds } from './stylegan3/generator.js';
 export type {
   LayerInfo,
   LatentInput,
@@ -16,7 +16,7 @@ export type {
   SynthesisOptions,
   SynthesisResult,
   Transform3x3,
-} from './generator.js';
+} from './stylegan3/generator.js';
 export {
   createGenerator,
   loadGenerator,
@@ -39,8 +39,8 @@ export {
   convAlgorithm,
 } from './ops/modulated-conv.js';
 export type { ConvAlgorithm } from './ops/modulated-conv.js';
-export { GeneratorPool } from './pool.js';
-export type { PoolOptions, PoolGenerateOptions, PoolSplit } from './pool.js';
+export { GeneratorPool } from './parallel/pool.js';
+export type { PoolOptions, PoolGenerateOptions, PoolSplit } from './parallel/pool.js';
 export {
   filteredLreluTf,
   FilteredLreluPlan,

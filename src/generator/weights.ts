@@ -15,11 +15,11 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import { join } from 'node:path';
 import type { NdArray } from 'ndarray';
 import type { FilterSpec, GeneratorConfig, SynthesisGeometry } from './types.js';
-import { computeGeometry } from './geometry.js';
+import { computeGeometry } from './stylegan3/geometry.js';
 import { configFromInitKwargs } from './config.js';
 import { designLowpassFilter } from '../signal/design.js';
 import { readNpy, writeNpy } from '../io/npy.js';
-import { Generator } from './generator.js';
+import { Generator } from './stylegan3/generator.js';
 import { ensureBackend } from './backend.js';
 import { Rng } from './rng.js';
 import {

@@ -4,7 +4,7 @@
  * that it runs beside the others, and streams its progress lines.
  */
 import type { ConfigName } from '../generator/config.js';
-import { runJobsInWorkers } from '../generator/workers.js';
+import { runJobsInWorkers } from '../generator/parallel/workers.js';
 import type { LadderRow, LadderRowParams } from './ladder.js';
 
 /** One job of ladder-worker.ts. */

@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { configAt, ABLATION_CAPACITY, type ConfigName } from '../generator/config.js';
 import { createGenerator } from '../generator/weights.js';
-import { parameterCount } from '../generator/parameters.js';
+import { parameterCount } from '../generator/stylegan3/parameters.js';
 import { backendInfo, ensureBackend } from '../generator/backend.js';
 import { Rng } from '../generator/rng.js';
 import { equivariance } from './equivariance.js';

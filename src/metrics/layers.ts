@@ -45,7 +45,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import ndarray, { type NdArray } from 'ndarray';
-import type { Generator } from '../generator/generator.js';
+import type { Generator } from '../generator/stylegan3/generator.js';
 import { FilteredLreluPlan, type FilteredLreluParams } from '../generator/ops/filtered-lrelu.js';
 import { Rng } from '../generator/rng.js';
 import { powerSpectrum2d } from '../signal/spectrum.js';

@@ -5,7 +5,7 @@
  */
 import { measureLayers, summarizeLayers } from '../metrics/layers.js';
 import type { AliasSummary, LayerMeasurement, MeasureLayersOptions } from '../metrics/layers.js';
-import type { Generator } from '../generator/generator.js';
+import type { Generator } from '../generator/stylegan3/generator.js';
 
 export type { AliasSummary, LayerMeasurement, MeasureLayersOptions };
 

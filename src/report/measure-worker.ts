@@ -5,7 +5,7 @@
  */
 import { workerData } from 'node:worker_threads';
 import { setBackend, type BackendName } from '../generator/backend.js';
-import { serveJobs } from '../generator/workers.js';
+import { serveJobs } from '../generator/parallel/workers.js';
 import { LAYERS_API } from './layers-api.js';
 import { measureConfig } from './measure.js';
 import {

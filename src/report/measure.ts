@@ -7,8 +7,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import ndarray from 'ndarray';
-import type { Generator } from '../generator/generator.js';
-import { parameterCount } from '../generator/parameters.js';
+import type { Generator } from '../generator/stylegan3/generator.js';
+import { parameterCount } from '../generator/stylegan3/parameters.js';
 import { equivariance } from '../metrics/equivariance.js';
 import { paperLadderRow } from '../metrics/paper.js';
 import { composeGrid, encodePng, tensorToTiles } from '../viz/figures/images.js';

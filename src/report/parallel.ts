@@ -7,10 +7,10 @@
  * only the timings (ms/image, seconds) include the competition for the cores.
  */
 import type { BackendName } from '../generator/backend.js';
-import type { Generator } from '../generator/generator.js';
+import type { Generator } from '../generator/stylegan3/generator.js';
 import { createGenerator, loadGenerator } from '../generator/weights.js';
 import type { GeneratorConfig } from '../generator/types.js';
-import { runJobsInWorkers } from '../generator/workers.js';
+import { runJobsInWorkers } from '../generator/parallel/workers.js';
 import type { Figure } from '../viz/style.js';
 import type { MeasureConfigOptions, MeasuredConfig } from './measure.js';
 import type { ConfigReport } from './schema.js';

@@ -8,7 +8,7 @@
  * layer's total energy (≤ 0).
  */
 
-import type { LayerInfo } from '../generator/generator.js';
+import type { LayerInfo } from '../generator/stylegan3/generator.js';
 
 /** Version tag of the JSON layout (bump when a field changes meaning). */
 export const REPORT_SCHEMA = 'aliasfree-report/1';

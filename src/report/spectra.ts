@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import ndarray, { type NdArray } from 'ndarray';
-import type { Generator } from '../generator/generator.js';
+import type { Generator } from '../generator/stylegan3/generator.js';
 import { composeGrid, encodePng } from '../viz/figures/images.js';
 import { layerAliasingFigure, type LayerAliasing } from '../viz/figures/generator.js';
 import type { Figure } from '../viz/style.js';

@@ -2,7 +2,7 @@
  * Plain HTML tables of the report (readable without JavaScript): the per-layer table of one
  * configuration and the equivariance table with the paper's trained-network numbers beside ours.
  */
-import type { LayerInfo } from '../generator/generator.js';
+import type { LayerInfo } from '../generator/stylegan3/generator.js';
 import { escapeHtml } from '../viz/render/html.js';
 import type { ConfigReport, LayerMeasurementRow, LayerRow } from './schema.js';
 

@@ -16,7 +16,7 @@ import { cliConfig } from '../../src/cli/build.js';
 import { main } from '../../src/cli/main.js';
 import { runReport, REPORT_DEFAULTS } from '../../src/cli/report.js';
 import type { ConfigName } from '../../src/generator/config.js';
-import { computeGeometry } from '../../src/generator/geometry.js';
+import { computeGeometry } from '../../src/generator/stylegan3/geometry.js';
 import { paperLadderRow } from '../../src/metrics/paper.js';
 import type { ReportJson } from '../../src/report/schema.js';
 import { chromiumAvailable, closeRenderer, decodePng, withPage } from '../../src/viz/index.js';

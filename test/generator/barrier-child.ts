@@ -4,7 +4,7 @@
  * A worker with `abortAt` aborts the barrier at that round instead of arriving.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { barrier, abortBarrier } from '../../src/generator/barrier.js';
+import { barrier, abortBarrier } from '../../src/generator/parallel/barrier.js';
 
 const { sync, counts, parts, rounds, abortAt } = workerData as {
   sync: SharedArrayBuffer;

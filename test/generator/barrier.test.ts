@@ -1,12 +1,12 @@
 /**
- * The channel-mode barrier (src/generator/barrier.ts) with real worker threads: nobody passes a
+ * The channel-mode barrier (src/generator/parallel/barrier.ts) with real worker threads: nobody passes a
  * round before everyone arrived, over many rounds on the same cells; one worker aborting releases
  * the others with an error instead of a hang; and the argument checks.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Worker } from 'node:worker_threads';
-import { barrier, abortBarrier } from '../../src/generator/barrier.js';
+import { barrier, abortBarrier } from '../../src/generator/parallel/barrier.js';
 
 interface ChildResult {
   ok: boolean;

@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { goldenPath } from '../helpers/golden.js';
 import { setBackend } from '../../src/generator/backend.js';
 import { loadGenerator, generatorFromSnapshot } from '../../src/generator/weights.js';
-import type { Generator } from '../../src/generator/generator.js';
+import type { Generator } from '../../src/generator/stylegan3/generator.js';
 import { writeNpy } from '../../src/io/npy.js';
 
 let g: Generator;

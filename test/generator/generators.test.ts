@@ -11,8 +11,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { manifest, npy, assertCloseToMax, goldenPath, type GoldenCase } from '../helpers/golden.js';
 import { setBackend } from '../../src/generator/backend.js';
 import { loadGenerator } from '../../src/generator/weights.js';
-import type { Generator } from '../../src/generator/generator.js';
-import { SynthesisInputLayer } from '../../src/generator/synthesis-input.js';
+import type { Generator } from '../../src/generator/stylegan3/generator.js';
+import { SynthesisInputLayer } from '../../src/generator/stylegan3/synthesis-input.js';
 import { setMemoryLimits } from '../../src/generator/limits.js';
 import type { StateDict } from '../../src/generator/state.js';
 

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { goldenPath, npy } from '../helpers/golden.js';
 import { loadGenerator } from '../../src/generator/weights.js';
-import { GeneratorPool } from '../../src/generator/pool.js';
-import { channelBounds } from '../../src/generator/generator.js';
+import { GeneratorPool } from '../../src/generator/parallel/pool.js';
+import { channelBounds } from '../../src/generator/stylegan3/generator.js';
 import { Rng } from '../../src/generator/rng.js';
 
 test('a 2-worker pool equals Generator.generate (odd batch, truncation, transform)', async () => {

@@ -19,8 +19,8 @@ import {
   initialState,
 } from '../../src/generator/weights.js';
 import { configFromInitKwargs, configs } from '../../src/generator/config.js';
-import { computeGeometry } from '../../src/generator/geometry.js';
-import { stateDictShapes } from '../../src/generator/parameters.js';
+import { computeGeometry } from '../../src/generator/stylegan3/geometry.js';
+import { stateDictShapes } from '../../src/generator/stylegan3/parameters.js';
 import { readNpy } from '../../src/io/npy.js';
 
 const tags = ['t32', 'r32'].filter((t) => existsSync(goldenPath('generators', t)));

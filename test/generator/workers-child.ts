@@ -3,7 +3,7 @@
  * fails; `workerData.failInit` makes the start-up fail.
  */
 import { workerData, threadId } from 'node:worker_threads';
-import { serveJobs } from '../../src/generator/workers.js';
+import { serveJobs } from '../../src/generator/parallel/workers.js';
 
 serveJobs<number, { square: number; thread: number }, number>(
   async () => {

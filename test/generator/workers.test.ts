@@ -1,11 +1,11 @@
 /**
- * The job queue over worker threads (src/generator/workers.ts) that the report and the ladder use:
+ * The job queue over worker threads (src/generator/parallel/workers.ts) that the report and the ladder use:
  * results in job order whatever the start order, progress per job, both workers used, a failing
  * job or a failing start surfacing as an error (no hang).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runJobsInWorkers, startSiblingWorker } from '../../src/generator/workers.js';
+import { runJobsInWorkers, startSiblingWorker } from '../../src/generator/parallel/workers.js';
 
 type Result = { square: number; thread: number };
 

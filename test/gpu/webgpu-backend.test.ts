@@ -14,7 +14,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { goldenPath, assertCloseToMax } from '../helpers/golden.js';
 import { setBackend } from '../../src/generator/backend.js';
 import { loadGenerator } from '../../src/generator/weights.js';
-import { SynthesisInputLayer } from '../../src/generator/synthesis-input.js';
+import { SynthesisInputLayer } from '../../src/generator/stylegan3/synthesis-input.js';
 import {
   tryWebgpu,
   webgpuOptionsFromEnv,

@@ -11,14 +11,14 @@
  * weights are freed by `dispose()`.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { LayerSpec, ResolvedConfig, SynthesisGeometry } from './types.js';
-import type { StateDict } from './state.js';
-import { Mapping } from './mapping.js';
+import type { LayerSpec, ResolvedConfig, SynthesisGeometry } from '../types.js';
+import type { StateDict } from '../state.js';
+import { Mapping } from '../mapping.js';
 import { SynthesisInputLayer } from './synthesis-input.js';
 import { SynthesisLayer } from './synthesis-layer.js';
-import { memoryLimits } from './limits.js';
-import type { FilteredLreluParams } from './ops/filtered-lrelu.js';
-import { backendReadsSync } from './webgpu.js';
+import { memoryLimits } from '../limits.js';
+import type { FilteredLreluParams } from '../ops/filtered-lrelu.js';
+import { backendReadsSync } from '../webgpu.js';
 
 /** A 3×3 transform: 9 numbers row-major or rows. */
 export type Transform3x3 = ArrayLike<number> | number[][];

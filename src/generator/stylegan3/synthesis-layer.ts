@@ -9,15 +9,15 @@
  * once; `forward` only runs the per-sample part.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { LayerSpec } from './types.js';
-import type { StateDict } from './state.js';
-import { stateTensor, stateValues } from './tensors.js';
+import type { LayerSpec } from '../types.js';
+import type { StateDict } from '../state.js';
+import { stateTensor, stateValues } from '../tensors.js';
 import {
   prepareModConvWeight,
   modulatedConv2dNHWC,
   type PreparedModConvWeight,
-} from './ops/modulated-conv.js';
-import { FilteredLreluPlan, type FilterTaps, type FilteredLreluParams } from './ops/filtered-lrelu.js';
+} from '../ops/modulated-conv.js';
+import { FilteredLreluPlan, type FilterTaps, type FilteredLreluParams } from '../ops/filtered-lrelu.js';
 
 function filterFromState(state: StateDict, key: string): FilterTaps | null {
   const e = state.get(key);

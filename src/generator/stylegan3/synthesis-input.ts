@@ -15,10 +15,10 @@
  * with broadcast tf ops and the channel mix is one 2-D matMul.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { InputSpec } from './types.js';
-import type { StateDict } from './state.js';
-import { stateTensor, stateValues } from './tensors.js';
-import { backendReadsSync, inputFeaturesTf } from './webgpu.js';
+import type { InputSpec } from '../types.js';
+import type { StateDict } from '../state.js';
+import { stateTensor, stateValues } from '../tensors.js';
+import { backendReadsSync, inputFeaturesTf } from '../webgpu.js';
 
 const f32 = Math.fround;
 

@@ -4,12 +4,12 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
-import { setBackend } from './backend.js';
-import { computeGeometry } from './geometry.js';
-import { Generator, parseTransform } from './generator.js';
+import { setBackend } from '../backend.js';
+import { computeGeometry } from '../stylegan3/geometry.js';
+import { Generator, parseTransform } from '../stylegan3/generator.js';
 import { barrier, abortBarrier } from './barrier.js';
 import type { PoolRequest, PoolResponse, PoolWorkerInit } from './pool.js';
-import type { StateDict } from './state.js';
+import type { StateDict } from '../state.js';
 
 const port = parentPort;
 if (!port) throw new Error('pool-worker.ts must run inside a worker_thread (see GeneratorPool)');

@@ -16,7 +16,7 @@
  *   mapping.fc{j}.weight [w, in_j], .bias [w]  in_0 = z (+ w when conditional), then w
  * Reference: ../shared/docs/alias-free-spec.md §2.3–2.4; golden `generators/<tag>/state/`.
  */
-import type { GeneratorConfig, SynthesisGeometry } from './types.js';
+import type { GeneratorConfig, SynthesisGeometry } from '../types.js';
 import { computeGeometry } from './geometry.js';
 
 /** One state-dict entry: official key, shape (`[]` for a scalar) and whether it is a trained parameter. */

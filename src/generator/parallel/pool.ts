@@ -20,9 +20,9 @@
 import type { Worker } from 'node:worker_threads';
 import { startSiblingWorker } from './workers.js';
 import { availableParallelism } from 'node:os';
-import { parseTransform, type Generator, type MappingOptions, type Transform3x3 } from './generator.js';
-import type { BackendName } from './backend.js';
-import type { ResolvedConfig } from './types.js';
+import { parseTransform, type Generator, type MappingOptions, type Transform3x3 } from '../stylegan3/generator.js';
+import type { BackendName } from '../backend.js';
+import type { ResolvedConfig } from '../types.js';
 
 /** What a worker needs to rebuild the generator (structured-clone friendly). */
 export interface PoolWorkerInit {

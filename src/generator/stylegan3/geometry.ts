@@ -25,7 +25,7 @@ import type {
   LayerSpec,
   ResolvedConfig,
   SynthesisGeometry,
-} from './types.js';
+} from '../types.js';
 
 // ---------------------------------------------------------------------------------------------
 // Correctly rounded pow / log2 in double-double arithmetic.
