@@ -16,7 +16,11 @@ import {
   OFFICIAL_DEFAULTS,
 } from '../../src/generator/config.js';
 import { computeGeometry, resolveConfig } from '../../src/generator/stylegan3/geometry.js';
-import { parameterBreakdown, parameterCount, stateDictShapes } from '../../src/generator/stylegan3/parameters.js';
+import {
+  parameterBreakdown,
+  parameterCount,
+  stateDictShapes,
+} from '../../src/generator/stylegan3/parameters.js';
 import type { GeneratorConfig } from '../../src/generator/types.js';
 
 /** Buffers of the official generator (not trained): everything else in the state dict is a parameter. */

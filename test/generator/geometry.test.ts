@@ -8,7 +8,13 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { GOLDEN, manifest, npy } from '../helpers/golden.js';
-import { computeGeometry, log2CR, powCR, resolveConfig, rint } from '../../src/generator/stylegan3/geometry.js';
+import {
+  computeGeometry,
+  log2CR,
+  powCR,
+  resolveConfig,
+  rint,
+} from '../../src/generator/stylegan3/geometry.js';
 import { configAt, configFromInitKwargs, configs } from '../../src/generator/config.js';
 import type { GeneratorConfig, LayerSpec, SynthesisGeometry } from '../../src/generator/types.js';
 

@@ -20,7 +20,12 @@
 import type { Worker } from 'node:worker_threads';
 import { startSiblingWorker } from './workers.js';
 import { availableParallelism } from 'node:os';
-import { parseTransform, type Generator, type MappingOptions, type Transform3x3 } from '../stylegan3/generator.js';
+import {
+  parseTransform,
+  type Generator,
+  type MappingOptions,
+  type Transform3x3,
+} from '../stylegan3/generator.js';
 import type { BackendName } from '../backend.js';
 import type { ResolvedConfig } from '../types.js';
 
