@@ -176,7 +176,7 @@ export function buildProgram(): Command {
     .argument('<outDir>', 'output directory')
     .option('--key <name>', 'which network of the snapshot', 'G_ema')
     .action(async (pklPath: string, outDir: string, opts: { key: string }) => {
-      const { convertPickleToDir } = await import('../io/pickle/network.js');
+      const { convertPickleToDir } = await import('../io/pickle/network-files.js');
       const snap = convertPickleToDir(pklPath, outDir, { key: opts.key });
       console.log(`wrote ${snap.state.size} tensors and init_kwargs.json to ${outDir}`);
     });

@@ -10,7 +10,8 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSy
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { manifest, goldenPath } from '../helpers/golden.js';
-import { convertPickleToDir, writeNetworkPickle } from '../../src/io/pickle/network.js';
+import { writeNetworkPickle } from '../../src/io/pickle/network.js';
+import { convertPickleToDir } from '../../src/io/pickle/network-files.js';
 import { PickleSecurityError } from '../../src/io/pickle/values.js';
 
 /** dtype, exact shape (also `()`) and raw data bytes of a .npy file. */

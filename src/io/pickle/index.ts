@@ -13,3 +13,4 @@ export {
   STORAGE_TYPES,
 } from './torch-legacy.js';
 export * from './network.js';
+export * from './network-files.js';

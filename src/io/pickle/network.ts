@@ -12,10 +12,11 @@
  *
  * `module_src` is kept as an opaque string and never executed. Only the globals in `ALLOWED` resolve;
  * anything else (e.g. `os.system`, `builtins.eval`) fails with `PickleSecurityError` naming it.
+ *
+ * Nothing here touches the file system (the browser studio parses pickles with it); the file
+ * variants (`readNetworkPickleFile`, `summarizePickleFile`, `convertPickleToDir`) are in
+ * `network-files.ts`.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { writeNpy } from '../npy.js';
 import { NumpyArray, NumpyDtype, numpyReconstruct, numpyScalar } from './numpy.js';
 import { PickleWriter, Reduce, Shared, toPyDict } from './pickler.js';
 import {
@@ -404,14 +405,6 @@ export function readNetworkPickle(
   return { initKwargs: initKwargsOf(g, key), state };
 }
 
-/** `readNetworkPickle` of a file. */
-export function readNetworkPickleFile(
-  path: string,
-  opts: PickleReadOptions & { key?: string } = {},
-): GeneratorSnapshot {
-  return readNetworkPickle(readFileSync(path), { what: path, ...opts });
-}
-
 /** True when `bytes` starts like a binary pickle (PROTO opcode with protocol 2–5). */
 export function looksLikePickle(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x80 && bytes[1] >= 2 && bytes[1] <= 5;
@@ -523,13 +516,6 @@ export function summarizePickle(bytes: Uint8Array, opts: PickleReadOptions = {})
     entries,
     tensorBytes: entries.reduce((a, e) => a + (e.type === 'network' ? e.tensorBytes : 0), 0),
   };
-}
-
-/** `summarizePickle` of a file. */
-export function summarizePickleFile(path: string, opts: PickleReadOptions = {}): PickleSummary {
-  if (typeof path !== 'string' || !path)
-    throw new TypeError(`path must be a non-empty string, got ${describe(path)}`);
-  return summarizePickle(readFileSync(path), { what: path, ...opts });
 }
 
 function mib(b: number): string {
@@ -705,34 +691,4 @@ export function writeNetworkPickle(snapshot: GeneratorSnapshot): Uint8Array {
   w.begin();
   w.value(top);
   return w.finish();
-}
-
-// ------------------------------------------------------------------------------------------------
-// Conversion to the directory format
-
-/**
- * `aliasfree convert in.pkl outDir`: read `G_ema` from a network pickle and write the golden directory
- * format: `outDir/init_kwargs.json` and `outDir/state/<state_dict key>.npy` (float32 `<f4`, float64
- * `<f8`, integers `<i4`). State keys must be dotted identifiers, so a hostile pickle cannot steer the
- * written paths. Returns the snapshot that was written.
- */
-export function convertPickleToDir(
-  pklPath: string,
-  outDir: string,
-  opts: PickleReadOptions & { key?: string } = {},
-): GeneratorSnapshot {
-  if (typeof pklPath !== 'string' || !pklPath)
-    throw new TypeError(`pklPath must be a non-empty string, got ${describe(pklPath)}`);
-  if (typeof outDir !== 'string' || !outDir)
-    throw new TypeError(`outDir must be a non-empty string, got ${describe(outDir)}`);
-  const snap = readNetworkPickleFile(pklPath, opts);
-  for (const key of snap.state.keys())
-    if (!/^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/.test(key))
-      throw new PickleSecurityError(
-        `${pklPath}: state key ${JSON.stringify(key)} is not a dotted identifier; refusing to use it as a file name`,
-      );
-  mkdirSync(join(outDir, 'state'), { recursive: true });
-  writeFileSync(join(outDir, 'init_kwargs.json'), JSON.stringify(snap.initKwargs, null, 1) + '\n');
-  for (const [key, t] of snap.state) writeNpy(join(outDir, 'state', `${key}.npy`), t.data, t.shape);
-  return snap;
 }
