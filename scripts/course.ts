@@ -13,7 +13,7 @@
  * Exits with 1 if any cell fails or any exercise check in a solutions notebook is not ✔.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { listExercises } from '../src/course/check.js';
@@ -29,6 +29,7 @@ import {
   setupKernel,
   SOLUTIONS,
   trustNotebook,
+  writeSiteAssets,
   type ExecResult,
   type Notebook,
 } from './notebook-tools.js';
@@ -60,6 +61,8 @@ export interface NotebookReport {
   failedChecks: string[];
   executed: string;
   html?: string;
+  /** Formulas of the page that KaTeX could not render. */
+  mathErrors: string[];
 }
 
 export interface CourseReport {
@@ -139,6 +142,45 @@ ${rows}
 `;
 }
 
+/** The navigation bar of one page: index, previous and next notebook, exercises ↔ solutions. */
+export function navigationBar(reports: NotebookReport[], current: NotebookReport): string {
+  const same = reports.filter((r) => r.solutions === current.solutions && r.html);
+  const i = same.indexOf(current);
+  const root = current.solutions ? '../' : '';
+  const href = (r: NotebookReport) =>
+    (r.solutions === current.solutions ? '' : r.solutions ? 'solutions/' : '../') + basename(r.html!);
+  const link = (r: NotebookReport | undefined, text: string, rel: string) =>
+    r ? `<a rel="${rel}" href="${escapeHtml(href(r))}">${escapeHtml(text)}</a>` : '';
+  const prev = same[i - 1];
+  const next = same[i + 1];
+  const other = reports.find((r) => r.name === current.name && r.solutions !== current.solutions && r.html);
+  const items = [
+    `<a rel="index" href="${root}index.html">Course index</a>`,
+    link(prev, `← ${prev?.title ?? ''}`, 'prev'),
+    link(next, `${next?.title ?? ''} →`, 'next'),
+    link(other, current.solutions ? 'Exercises (student notebook)' : 'Worked solutions', 'alternate'),
+  ].filter(Boolean);
+  return (
+    '<nav class="course-nav" style="font-family:sans-serif;font-size:14px;padding:8px 16px;' +
+    'border-bottom:1px solid #ddd;display:flex;gap:18px;flex-wrap:wrap">' +
+    items.join('') +
+    (current.solutions ? '<span style="color:#a00">solutions</span>' : '') +
+    '</nav>'
+  );
+}
+
+/** Write the navigation bar at the top and the bottom of every page of the site. */
+function addNavigation(reports: NotebookReport[]): void {
+  for (const r of reports) {
+    if (!r.html || !existsSync(r.html)) continue;
+    const bar = navigationBar(reports, r);
+    const page = readFileSync(r.html, 'utf8')
+      .replace(/<body[^>]*>/, (tag) => `${tag}\n${bar}`)
+      .replace('</body>', `${bar.replace('border-bottom', 'border-top')}\n</body>`);
+    writeFileSync(r.html, page);
+  }
+}
+
 /** Execute the course and write the site. Never throws for notebook errors: see `report.ok`. */
 export async function runCourse(opts: CourseOptions = {}): Promise<CourseReport> {
   const log = opts.log ?? ((s: string) => console.log(s));
@@ -174,15 +216,18 @@ export async function runCourse(opts: CourseOptions = {}): Promise<CourseReport>
     }
   }
   const html = opts.html ?? true;
-  const results: (ExecResult & { html?: string })[] = await pool(
+  const results: (ExecResult & { html?: string; mathErrors?: string[] })[] = await pool(
     jobs.map((j) => async () => {
       const r = await executeNotebook(j.input, j.output, env);
       log(`${r.errors.length ? '✘' : '✔'} ${relative(ROOT, j.input)} (${r.seconds.toFixed(1)} s)`);
       for (const e of r.errors) log(`    ${e}`);
       if (!html || !existsSync(j.output) || r.errors.some((e) => e.startsWith('nbconvert exited'))) return r;
       await trustNotebook(j.output, env);
-      const page = await notebookToHtml(j.output, j.solutions ? join(outDir, 'solutions') : outDir, env);
-      return { ...r, html: page };
+      const page = j.solutions
+        ? await notebookToHtml(j.output, join(outDir, 'solutions'), env, '../')
+        : await notebookToHtml(j.output, outDir, env, '');
+      for (const e of page.mathErrors) log(`    formula not rendered in ${basename(page.path)}: ${e}`);
+      return { ...r, html: page.path, mathErrors: page.mathErrors };
     }),
     opts.parallel ?? 2,
   );
@@ -205,6 +250,7 @@ export async function runCourse(opts: CourseOptions = {}): Promise<CourseReport>
       failedChecks,
       executed: j.output,
       html: r.html,
+      mathErrors: r.mathErrors ?? [],
     };
   });
 
@@ -213,8 +259,12 @@ export async function runCourse(opts: CourseOptions = {}): Promise<CourseReport>
     mkdirSync(outDir, { recursive: true });
     index = join(outDir, 'index.html');
     writeFileSync(index, indexPage(reports));
+    writeSiteAssets(outDir);
+    addNavigation(reports);
   }
-  const ok = reports.every((r) => r.errors.length === 0 && r.failedChecks.length === 0);
+  const ok = reports.every(
+    (r) => r.errors.length === 0 && r.failedChecks.length === 0 && r.mathErrors.length === 0,
+  );
   const report: CourseReport = { ok, seconds: (performance.now() - t0) / 1000, notebooks: reports, index };
   mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, 'report.json'), JSON.stringify(report, null, 1) + '\n');

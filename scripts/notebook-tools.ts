@@ -13,9 +13,22 @@
  *   `node --import tsx scripts/notebook-tools.ts` after editing a source.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import katex from 'katex';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const NOTEBOOKS = join(ROOT, 'notebooks');
@@ -360,21 +373,171 @@ export async function trustNotebook(path: string, env: NodeJS.ProcessEnv): Promi
   return (await run(python(), ['-c', code, path], env)).code === 0;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Static pages: math rendered at build time (KaTeX), plotly loaded once per site
+
+/** One formula found in a Markdown cell: its TeX source and whether it is display math (`$$…$$`). */
+export interface MathSpan {
+  tex: string;
+  display: boolean;
+}
+
+/** The token that stands for formula `i` while nbconvert renders the Markdown (letters only). */
+function mathToken(i: number): string {
+  return `KATEXMATH${i}X`;
+}
+
 /**
- * Convert an executed notebook to a standalone HTML page (nbconvert's `lab` template) in `outDir`;
- * links to sibling notebooks (`01-….ipynb`) become links to their pages. Resolves to the page path.
+ * Replace every formula of a Markdown text (`$$…$$`, then `$…$`) by a plain-letter token and append
+ * it to `spans`. Fenced code blocks and inline code are left alone (`$PWD` in a bash block is not
+ * math), as is an escaped `\$`. The tokens survive Markdown rendering untouched, so the formulas
+ * never meet the Markdown parser (no `_` or `*` taken for emphasis, no `|` splitting a table cell).
  */
-export async function notebookToHtml(input: string, outDir: string, env: NodeJS.ProcessEnv): Promise<string> {
+export function extractMath(markdown: string, spans: MathSpan[]): string {
+  // Split into code (kept) and text (scanned) segments: fences first, then inline code spans.
+  const parts = markdown.split(/(^```[^\n]*\n[\s\S]*?^```[ \t]*$|`[^`\n]*`)/m);
+  return parts
+    .map((part, i) => {
+      if (i % 2 === 1) return part;
+      return part
+        .replace(/(?<!\\)\$\$([\s\S]+?)\$\$/g, (_, tex: string) => {
+          spans.push({ tex: tex.trim(), display: true });
+          return mathToken(spans.length - 1);
+        })
+        .replace(/(?<![\\$])\$(?!\s)([^$\n]+?)(?<!\s)\$/g, (_, tex: string) => {
+          spans.push({ tex, display: false });
+          return mathToken(spans.length - 1);
+        });
+    })
+    .join('');
+}
+
+/** KaTeX options of the course: errors are rendered in red (and counted), `\tag` is allowed. */
+const KATEX_OPTIONS = { throwOnError: false, strict: 'ignore', output: 'htmlAndMathml' } as const;
+
+/**
+ * Put the formulas back into an HTML page as KaTeX markup (rendered here, at build time: the page
+ * needs no script and no network for its math). Returns the page and the formulas KaTeX rejected.
+ */
+export function renderMath(html: string, spans: MathSpan[]): { html: string; errors: string[] } {
+  const errors: string[] = [];
+  const out = html.replace(/KATEXMATH(\d+)X/g, (token, i: string) => {
+    const span = spans[Number(i)];
+    if (!span) return token;
+    try {
+      return katex.renderToString(span.tex, {
+        ...KATEX_OPTIONS,
+        displayMode: span.display,
+        throwOnError: true,
+      });
+    } catch (err) {
+      errors.push(`${span.tex.slice(0, 80)}: ${(err as Error).message}`);
+      return katex.renderToString(span.tex, { ...KATEX_OPTIONS, displayMode: span.display });
+    }
+  });
+  return { html: out, errors };
+}
+
+/** A copy of `nb` whose Markdown cells carry tokens instead of formulas, and the formulas. */
+export function notebookWithoutMath(nb: Notebook): { notebook: Notebook; spans: MathSpan[] } {
+  const spans: MathSpan[] = [];
+  const notebook = structuredClone(nb);
+  for (const cell of notebook.cells) {
+    if (cell.cell_type === 'markdown') cell.source = extractMath(joinText(cell.source), spans);
+  }
+  return { notebook, spans };
+}
+
+/** Start and end of the plotly loader that `aliasfree/viz`'s `show()` puts before the first figure. */
+const PLOTLY_LOADER_START =
+  '<script type="text/javascript">\nif (!window.Plotly && !window.__aliasfreePlotly) {';
+const PLOTLY_LOADER_END = 'window.dispatchEvent(new Event("aliasfree-plotly-ready"));\n}\n</script>';
+
+/**
+ * Replace each inlined plotly.js bundle (several MB) by a reference to the site's one copy
+ * (`plotly.min.js` at the site root). AMD `define` is hidden while the bundle runs, as the inline
+ * loader does, and the ready event the figure scripts wait for is still sent.
+ */
+export function externalPlotly(html: string, siteRoot: string): string {
+  let out = html;
+  for (;;) {
+    const start = out.indexOf(PLOTLY_LOADER_START);
+    if (start < 0) return out;
+    const end = out.indexOf(PLOTLY_LOADER_END, start);
+    if (end < 0) return out;
+    const loader =
+      '<script>window.__aliasfreePlotly = true; window.__aliasfreeDefine = window.define; window.define = undefined;</script>\n' +
+      `<script src="${siteRoot}plotly.min.js"></script>\n` +
+      '<script>window.define = window.__aliasfreeDefine; window.dispatchEvent(new Event("aliasfree-plotly-ready"));</script>';
+    out = out.slice(0, start) + loader + out.slice(end + PLOTLY_LOADER_END.length);
+  }
+}
+
+/**
+ * The template's MathJax (and RequireJS) come from system or CDN URLs, which an offline reader
+ * does not have: drop them and link the site's KaTeX stylesheet instead.
+ */
+function offlineHead(html: string, siteRoot: string): string {
+  return html
+    .replace(/<!-- Load mathjax -->[\s\S]*?<!-- End of mathjax configuration -->/, '')
+    .replace(/<script[^>]*MathJax[^>]*>\s*<\/script>/g, '')
+    .replace(/<script src="[^"]*require(?:\.min)?\.js"><\/script>/g, '')
+    .replace('</head>', `<link rel="stylesheet" href="${siteRoot}katex/katex.min.css">\n</head>`);
+}
+
+/**
+ * Copy the files every page of a site shares into `siteDir`: KaTeX's stylesheet and fonts
+ * (`katex/`) and the plotly.js bundle (`plotly.min.js`).
+ */
+export function writeSiteAssets(siteDir: string): void {
+  const require = createRequire(import.meta.url);
+  const katexDist = dirname(require.resolve('katex/dist/katex.min.css'));
+  mkdirSync(join(siteDir, 'katex'), { recursive: true });
+  copyFileSync(join(katexDist, 'katex.min.css'), join(siteDir, 'katex', 'katex.min.css'));
+  cpSync(join(katexDist, 'fonts'), join(siteDir, 'katex', 'fonts'), { recursive: true });
+  copyFileSync(require.resolve('plotly.js-dist-min/plotly.min.js'), join(siteDir, 'plotly.min.js'));
+}
+
+export interface HtmlResult {
+  /** The page written. */
+  path: string;
+  /** Formulas KaTeX could not render (shown in red on the page). */
+  mathErrors: string[];
+}
+
+/**
+ * Convert an executed notebook to a standalone HTML page (nbconvert's `lab` template) in `outDir`:
+ * formulas rendered with KaTeX at build time, plotly taken from the site root (`siteRoot`, relative
+ * URL such as `''` or `'../'`; see {@link writeSiteAssets}), links to sibling notebooks
+ * (`01-….ipynb`) turned into links to their pages.
+ */
+export async function notebookToHtml(
+  input: string,
+  outDir: string,
+  env: NodeJS.ProcessEnv,
+  siteRoot = '',
+): Promise<HtmlResult> {
   mkdirSync(outDir, { recursive: true });
   const name = basename(input, '.ipynb');
-  const args = ['-m', 'nbconvert', '--to', 'html', `--output-dir=${outDir}`, `--output=${name}`, input];
-  const r = await run(python(), args, env);
-  if (r.code !== 0) throw new Error(`nbconvert --to html failed for ${input}: ${r.log.slice(-2000)}`);
+  const { notebook, spans } = notebookWithoutMath(readNotebook(input));
+  const tmp = mkdtempSync(join(tmpdir(), 'aliasfree-page-'));
+  try {
+    const source = join(tmp, `${name}.ipynb`);
+    writeFileSync(source, serializeNotebook(notebook));
+    const args = ['-m', 'nbconvert', '--to', 'html', `--output-dir=${outDir}`, `--output=${name}`, source];
+    const r = await run(python(), args, env);
+    if (r.code !== 0) throw new Error(`nbconvert --to html failed for ${input}: ${r.log.slice(-2000)}`);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
   const path = join(outDir, `${name}.html`);
-  const page = readFileSync(path, 'utf8');
-  const linked = page.replace(/href="(\d\d-[\w-]+)\.ipynb"/g, 'href="$1.html"');
-  if (linked !== page) writeFileSync(path, linked);
-  return path;
+  const math = renderMath(readFileSync(path, 'utf8'), spans);
+  const page = externalPlotly(offlineHead(math.html, siteRoot), siteRoot).replace(
+    /href="(\d\d-[\w-]+)\.ipynb(#[\w-]*)?"/g,
+    'href="$1.html$2"',
+  );
+  writeFileSync(path, page);
+  return { path, mathErrors: math.errors };
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -1,13 +1,14 @@
 /**
  * The course end to end: every notebook (student and solutions) is executed headless with the tslab
  * kernel, no cell may error (TypeScript diagnostics included), every exercise check in the solutions
- * must print ✔, and the built static site, opened in headless Chromium, must show drawn figures.
+ * must print ✔, and the built static site, opened offline in headless Chromium, must show drawn
+ * figures, formulas rendered by KaTeX (no raw `$$`) and the navigation on every page.
  * Needs Debian's Jupyter (`jupyter-nbconvert python3-ipykernel jupyter-client`, see .ci/run) and
  * Chromium. Slow (about a minute per notebook pair on 2 cores), so it runs the course once.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -146,11 +147,39 @@ test('the site: index links every notebook; figures are drawn in headless Chromi
   assert.ok(exe, 'Chromium is missing: apt-get install chromium');
   const browser = await chromium.launch({ executablePath: exe, args: ['--no-sandbox'] });
   try {
-    const page = await browser.newPage({ viewport: { width: 1000, height: 800 } });
+    // Offline: every script, stylesheet and font must come from the site folder.
+    const context = await browser.newContext({ offline: true, viewport: { width: 1000, height: 800 } });
+    const page = await context.newPage();
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(String(e)));
     await page.goto(pathToFileURL(report.index!).href);
     const pages = report.notebooks.filter((r) => !r.solutions && r.html);
+    for (const r of report.notebooks.filter((n) => n.html)) {
+      // Every page, solutions included: formulas drawn by KaTeX (no raw TeX left), navigation.
+      await page.goto(pathToFileURL(r.html!).href, { waitUntil: 'load' });
+      const where = `${r.solutions ? 'solutions/' : ''}${r.name}`;
+      const seen = await page.evaluate(() => ({
+        katex: document.querySelectorAll('.katex').length,
+        errors: document.querySelectorAll('.katex-error').length,
+        text: document.body.innerText,
+        nav: Array.from(document.querySelector('nav.course-nav')?.querySelectorAll('a') ?? []).map(
+          (a) => `${a.getAttribute('rel')} ${a.getAttribute('href')}`,
+        ),
+      }));
+      assert.ok(seen.katex > 0, `${where}: formulas rendered`);
+      assert.equal(seen.errors, 0, `${where}: formulas KaTeX could not render`);
+      assert.ok(!seen.text.includes('$$'), `${where}: raw $$ on the page`);
+      assert.ok(!/\$\\[A-Za-z]/.test(seen.text), `${where}: raw inline TeX on the page`);
+      const i = courseNames().indexOf(r.name);
+      const expectNav = [
+        `index ${r.solutions ? '../' : ''}index.html`,
+        ...(i > 0 ? [`prev ${courseNames()[i - 1]}.html`] : []),
+        ...(i < courseNames().length - 1 ? [`next ${courseNames()[i + 1]}.html`] : []),
+        `alternate ${r.solutions ? '../' : 'solutions/'}${r.name}.html`,
+      ];
+      assert.deepEqual(seen.nav, expectNav, `${where}: navigation`);
+      assert.ok(statSync(r.html!).size < 4e6, `${where}: ${statSync(r.html!).size} bytes (plotly inlined?)`);
+    }
     for (const r of pages) {
       await page.goto(pathToFileURL(r.html!).href, { waitUntil: 'load' });
       // One show(fig) = one display_data output with text/html = one plotly div on the page.
