@@ -1,0 +1,136 @@
+/**
+ * A 2-D convolution whose gradients exist to any order on every tfjs backend, for training
+ * (weight gradients, and the gradient of a gradient that R1 and path-length regularisation need).
+ *
+ * Why: tfjs's own `conv2d` gradient calls the `Conv2DBackpropFilter` kernel, which the wasm backend
+ * does not have, and the gradient of `Conv2DBackpropInput` with respect to its filter needs it too.
+ * Here both backward products are written as forward convolutions of this same function, so every
+ * order reduces to `tf.conv2d` plus pads, reverses, transposes and reshapes.
+ *
+ * With x NHWC [N, H, W, Cᵢ], w HWIO [k, k, Cᵢ, Cₒ], symmetric zero padding p (0 ≤ p ≤ k − 1) and
+ * stride s, the forward is the cross-correlation (tf.conv2d, PyTorch's conv2d)
+ *
+ *     y[n, i, j, o] = Σ_{a, b, c} x̄[n, s·i + a, s·j + b, c] · w[a, b, c, o],   x̄ = pad(x, p).
+ *
+ * For an upstream gradient g = ∂L/∂y, let ḡ be g zero-inserted back onto the stride-1 grid
+ * (ḡ[s·i] = g[i], size H + 2p − k + 1). Then
+ *
+ *     ∂L/∂x = conv(pad(ḡ, k − 1 − p), w̃),  w̃[a, b, o, c] = w[k − 1 − a, k − 1 − b, c, o]
+ *     ∂L/∂w[a, b, c, o] = Σ_{n, i, j} x̄[n, i + a, j + b, c] · ḡ[n, i, j, o]
+ *                       = conv(x̄ᵀ, ḡᵀ) with the channels of x̄ as the batch and N as the channels.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+export interface ConvOptions {
+  /** Stride s ≥ 1 (same along both axes). */
+  stride?: number;
+  /** Zero padding p on every side, 0 ≤ p ≤ k − 1. */
+  pad?: number;
+}
+
+type Pads4 = [[number, number], [number, number], [number, number], [number, number]];
+
+function pads(p: number): Pads4 | 'valid' {
+  return p === 0
+    ? 'valid'
+    : [
+        [0, 0],
+        [p, p],
+        [p, p],
+        [0, 0],
+      ];
+}
+
+/** Zero-insert g [N, Ho, Wo, C] with stride s onto a [N, h1, w1, C] grid (ḡ[s·i] = g[i]). */
+function zeroInsert(g: tf.Tensor4D, s: number, h1: number, w1: number): tf.Tensor4D {
+  if (s === 1) return g;
+  const [n, ho, wo, c] = g.shape;
+  let z = tf.reshape(g, [n, ho, 1, wo, 1, c]);
+  z = tf.pad(z, [
+    [0, 0],
+    [0, 0],
+    [0, s - 1],
+    [0, 0],
+    [0, s - 1],
+    [0, 0],
+  ]);
+  let y = tf.reshape(z, [n, ho * s, wo * s, c]) as tf.Tensor4D;
+  // The grid may be shorter (the last s − 1 zeros fall outside) or longer (outputs the stride skipped).
+  if (ho * s > h1 || wo * s > w1)
+    y = tf.slice(y, [0, 0, 0, 0], [n, Math.min(ho * s, h1), Math.min(wo * s, w1), c]);
+  const ph = h1 - y.shape[1];
+  const pw = w1 - y.shape[2];
+  if (ph > 0 || pw > 0)
+    y = tf.pad(y, [
+      [0, 0],
+      [0, ph],
+      [0, pw],
+      [0, 0],
+    ]);
+  return y;
+}
+
+const cache = new Map<string, (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor4D>();
+
+function convFn(stride: number, pad: number): (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor4D {
+  const key = `${stride}/${pad}`;
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const fn = tf.customGrad(((x: tf.Tensor, w: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([x, w]);
+    const value = tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, pads(pad));
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xs, ws] = saved as [tf.Tensor4D, tf.Tensor4D];
+        const [, h, wd] = xs.shape;
+        const k = ws.shape[0];
+        const h1 = h + 2 * pad - k + 1;
+        const w1 = wd + 2 * pad - k + 1;
+        const g = zeroInsert(dy as tf.Tensor4D, stride, h1, w1);
+        // ∂L/∂x: full correlation of ḡ with the flipped, in/out-swapped kernel, cropped by p.
+        const wt = tf.transpose(tf.reverse(ws, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
+        const dx = conv2dDiff(g, wt, { pad: k - 1 - pad });
+        // ∂L/∂w: correlate the padded input with ḡ, channels of x as batch, N as channels.
+        const xp = pad > 0 ? (tf.pad(xs, pads(pad) as Pads4) as tf.Tensor4D) : xs;
+        const xt = tf.transpose(xp, [3, 1, 2, 0]) as tf.Tensor4D; // [Ci, H+2p, W+2p, N]
+        const gt = tf.transpose(g, [1, 2, 0, 3]) as tf.Tensor4D; // [h1, w1, N, Co]
+        const dwT = conv2dDiff(xt, gt, {}); // [Ci, k, k, Co]
+        const dw = tf.transpose(dwT, [1, 2, 0, 3]);
+        return [dx, dw];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (
+    x: tf.Tensor4D,
+    w: tf.Tensor4D,
+  ) => tf.Tensor4D;
+  cache.set(key, fn);
+  return fn;
+}
+
+/**
+ * y = conv2d(x, w) (cross-correlation, NHWC × HWIO, symmetric zero padding, stride), with
+ * gradients with respect to both x and w that are themselves differentiable (any order).
+ * Output [N, ⌊(H + 2p − k)/s⌋ + 1, ⌊(W + 2p − k)/s⌋ + 1, Cₒ].
+ */
+export function conv2dDiff(
+  x: tf.Tensor4D,
+  w: tf.Tensor4D,
+  { stride = 1, pad = 0 }: ConvOptions = {},
+): tf.Tensor4D {
+  if (x.rank !== 4) throw new RangeError(`x must be rank 4 (NHWC), got rank ${x.rank}`);
+  if (w.rank !== 4) throw new RangeError(`w must be rank 4 (HWIO), got rank ${w.rank}`);
+  const k = w.shape[0];
+  if (w.shape[1] !== k) throw new RangeError(`w must be square, got ${w.shape[0]}×${w.shape[1]}`);
+  if (w.shape[2] !== x.shape[3])
+    throw new RangeError(`w input channels ${w.shape[2]} must equal x channels ${x.shape[3]}`);
+  if (!Number.isInteger(stride) || stride < 1)
+    throw new RangeError(`stride must be an integer >= 1, got ${stride}`);
+  if (!Number.isInteger(pad) || pad < 0 || pad > k - 1)
+    throw new RangeError(`pad must be an integer in [0, ${k - 1}] (kernel ${k}), got ${pad}`);
+  if (x.shape[1] + 2 * pad < k || x.shape[2] + 2 * pad < k)
+    throw new RangeError(
+      `x spatial size ${x.shape[1]}×${x.shape[2]} is smaller than the kernel ${k} after padding ${pad}`,
+    );
+  return convFn(stride, pad)(x, w);
+}
