@@ -7,7 +7,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import ndarray from 'ndarray';
-import { setBackend } from '../generator/backend.js';
+import { setBackend, describeBackend } from '../generator/backend.js';
+import type { CliBackendName } from './options.js';
 import type { ConfigName } from '../generator/config.js';
 import type { Generator } from '../generator/stylegan3/generator.js';
 import { imageToPng, tensorToTiles } from '../viz/figures/images.js';
@@ -28,7 +29,7 @@ export interface GenerateOptions {
   animate: 'none' | 'translate' | 'rotate' | 'walk';
   frames: number;
   out: string;
-  backend: 'auto' | 'wasm' | 'cpu' | 'tensorflow';
+  backend: CliBackendName;
   /** Worker threads (default 1 = this thread): each image is split across them by channels. */
   workers?: number;
   quiet?: boolean;
@@ -66,7 +67,8 @@ async function animationFrames(
   z0: Float32Array,
 ) {
   const frames = [];
-  const prog = progress(`generate: ${opts.animate} frames`, opts.frames, { quiet: opts.quiet });
+  // Frames are parts of one GIF: throttled in logs (see progress.ts).
+  const prog = progress(`generate: ${opts.animate} frames`, opts.frames, { quiet: opts.quiet, units: false });
   for (let k = 0; k < opts.frames; k++) {
     let image: tf.Tensor4D;
     if (opts.animate === 'walk') {
@@ -103,7 +105,7 @@ async function animationFrames(
 
 export async function runGenerate(opts: GenerateOptions): Promise<{ files: string[] }> {
   const info = await setBackend(opts.backend);
-  if (!opts.quiet) process.stderr.write(`backend: ${info.name} (${info.reason})\n`);
+  if (!opts.quiet) process.stderr.write(`backend: ${describeBackend(info)}\n`);
   const gen = await buildGenerator({ ...opts, config: opts.config });
   mkdirSync(opts.out, { recursive: true });
   const files: string[] = [];

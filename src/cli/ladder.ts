@@ -7,7 +7,9 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setBackend } from '../generator/backend.js';
+import { setBackend, describeBackend } from '../generator/backend.js';
+import type { CliBackendName } from './options.js';
+import { logThrottle } from './progress.js';
 import type { ConfigName } from '../generator/config.js';
 import { ladderMarkdown, runLadder, type LadderRow } from '../metrics/ladder.js';
 import { formatSeconds } from '../report/progress.js';
@@ -23,7 +25,7 @@ export interface LadderCommandOptions {
   /** Configs measured at once in worker threads (default 1). */
   workers?: number;
   out: string;
-  backend: 'auto' | 'wasm' | 'cpu' | 'tensorflow';
+  backend: CliBackendName;
   quiet?: boolean;
 }
 
@@ -34,7 +36,9 @@ export async function runLadderCommand(opts: LadderCommandOptions): Promise<Ladd
   const log = (s: string) => {
     if (!opts.quiet) process.stderr.write(s + '\n');
   };
-  log(`backend: ${info.name} (${info.reason})`);
+  // Step lines are throttled in logs; a config's "done" line always prints (see cli/progress.ts).
+  const gate = logThrottle({ isTTY: Boolean(process.stderr.isTTY) });
+  log(`backend: ${describeBackend(info)}`);
   mkdirSync(opts.out, { recursive: true });
   const save = (rows: LadderRow[]) => {
     writeFileSync(join(opts.out, 'ladder.md'), ladderMarkdown(rows) + '\n');
@@ -53,7 +57,9 @@ export async function runLadderCommand(opts: LadderCommandOptions): Promise<Ladd
     capacityDivisor: opts.capacityDivisor ?? 1,
     workers: opts.workers ?? 1,
     onRow: (_row, all) => save(all),
-    onProgress: (msg) => log(`ladder  ${msg}`),
+    onProgress: (msg) => {
+      if (gate.pass(/\] done in /.test(msg))) log(`ladder  ${msg}`);
+    },
   });
   save(rows);
   console.log(ladderMarkdown(rows));

@@ -14,6 +14,7 @@ import {
   positiveInt,
   resolution,
   seedList,
+  type CliBackendName,
 } from './options.js';
 import { REPORT_DEFAULTS } from '../report/defaults.js';
 
@@ -29,7 +30,10 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
 };
 
 const backendOption = () =>
-  new Option('--backend <name>', 'tfjs backend: auto, wasm, cpu or tensorflow')
+  new Option(
+    '--backend <name>',
+    'tfjs backend: auto (tensorflow if installed, else wasm), wasm, cpu, tensorflow or webgpu',
+  )
     .default('auto')
     .argParser(backendName);
 const quietOption = () => new Option('-q, --quiet', 'no progress output');
@@ -197,9 +201,15 @@ export function buildProgram(): Command {
     .command('backend')
     .description('initialise the tfjs backend and say which one runs and why')
     .addOption(backendOption())
-    .action(async (opts: { backend: 'auto' | 'wasm' | 'cpu' | 'tensorflow' }) => {
-      const { setBackend } = await import('../generator/backend.js');
-      console.log(JSON.stringify(await setBackend(opts.backend), null, 2));
+    .action(async (opts: { backend: CliBackendName }) => {
+      const { setBackend, backendInfo } = await import('../generator/backend.js');
+      try {
+        console.log(JSON.stringify(await setBackend(opts.backend), null, 2));
+      } catch (err) {
+        // The attempts (with what native code printed, captured) explain the failure.
+        console.log(JSON.stringify(backendInfo(), null, 2));
+        throw err;
+      }
     });
 
   return program;

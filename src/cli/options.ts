@@ -81,11 +81,17 @@ export function seedList(value: string): number[] {
   return out;
 }
 
-/** A backend name understood by setBackend. */
-export function backendName(value: string): 'auto' | 'wasm' | 'cpu' | 'tensorflow' {
+/** The `--backend` values: every name `setBackend` accepts. */
+export const BACKEND_NAMES = ['auto', 'wasm', 'cpu', 'tensorflow', 'webgpu'] as const;
+export type CliBackendName = (typeof BACKEND_NAMES)[number];
+
+/** A backend name understood by setBackend (case-insensitive). */
+export function backendName(value: string): CliBackendName {
   const v = value.trim().toLowerCase();
-  if (!['auto', 'wasm', 'cpu', 'tensorflow'].includes(v)) {
-    throw new InvalidArgumentError(`expected auto, wasm, cpu or tensorflow, got ${JSON.stringify(value)}`);
+  if (!(BACKEND_NAMES as readonly string[]).includes(v)) {
+    throw new InvalidArgumentError(
+      `expected one of ${BACKEND_NAMES.join(', ')}, got ${JSON.stringify(value)}`,
+    );
   }
-  return v as 'auto' | 'wasm' | 'cpu' | 'tensorflow';
+  return v as CliBackendName;
 }

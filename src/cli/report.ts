@@ -7,7 +7,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { setBackend } from '../generator/backend.js';
+import { setBackend, describeBackend } from '../generator/backend.js';
+import type { CliBackendName } from './options.js';
 import type { ConfigName } from '../generator/config.js';
 import { PAPER_SOURCE, paperLadderRow } from '../metrics/paper.js';
 import type { Figure } from '../viz/style.js';
@@ -38,7 +39,7 @@ export interface ReportOptions {
   channelMax?: number;
   /** Per-layer spectra and alias energies (default true; `--no-layers` skips them). */
   layers?: boolean;
-  backend: 'auto' | 'wasm' | 'cpu' | 'tensorflow';
+  backend: CliBackendName;
   /** Worker threads measuring configs at once (default 1 = this thread). */
   workers?: number;
   quiet?: boolean;
@@ -60,7 +61,7 @@ export async function runReport(opts: ReportOptions): Promise<ReportJson> {
   const log = (s: string) => {
     if (!opts.quiet) process.stderr.write(s + '\n');
   };
-  log(`backend: ${info.name} (${info.reason})`);
+  log(`backend: ${describeBackend(info)}`);
   const layersApi = opts.layers === false ? null : LAYERS_API;
   const notes: string[] = [];
   if (!layersApi) notes.push('Per-layer spectra and alias energies were skipped (--no-layers).');

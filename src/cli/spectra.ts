@@ -6,7 +6,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { setBackend } from '../generator/backend.js';
+import { setBackend, describeBackend } from '../generator/backend.js';
+import type { CliBackendName } from './options.js';
 import type { ConfigName } from '../generator/config.js';
 import { escapeHtml, figureDiv, plotlyLoaderScript } from '../viz/render/html.js';
 import { measureLayers, summarizeLayers } from '../metrics/layers.js';
@@ -25,14 +26,14 @@ export interface SpectraOptions {
   channelBase?: number;
   channelMax?: number;
   out: string;
-  backend: 'auto' | 'wasm' | 'cpu' | 'tensorflow';
+  backend: CliBackendName;
   quiet?: boolean;
 }
 
 /** Measure and write the spectra of one generator; returns the files written. */
 export async function runSpectra(opts: SpectraOptions): Promise<{ files: string[] }> {
   const info = await setBackend(opts.backend);
-  if (!opts.quiet) process.stderr.write(`backend: ${info.name} (${info.reason})\n`);
+  if (!opts.quiet) process.stderr.write(`backend: ${describeBackend(info)}\n`);
   const gen = await buildGenerator({ ...opts, config: opts.config });
   const name = opts.weights ? 'weights' : opts.config;
   const files: string[] = [];
@@ -43,7 +44,7 @@ export async function runSpectra(opts: SpectraOptions): Promise<{ files: string[
       samples: opts.layerSamples,
       seed: opts.seed,
       onProgress: (d, total, label) => {
-        prog ??= progress(`spectra ${name}`, total, { quiet: opts.quiet });
+        prog ??= progress(`spectra ${name}`, total, { quiet: opts.quiet, units: false });
         prog.tick(d, label);
       },
     });

@@ -2,12 +2,15 @@
  * TensorFlow.js backend selection for the generator.
  *
  * Order tried by `setBackend('auto')` (the default): the native TensorFlow bindings
- * (`@tensorflow/tfjs-node-gpu`, then `@tensorflow/tfjs-node`, registered as `tensorflow`) when they
- * can be imported, then the WebAssembly backend (`@tensorflow/tfjs-backend-wasm`, SIMD build; in
- * Node its `.wasm` binaries are read from `node_modules` by file path), then the pure-JavaScript
- * `cpu` backend as the last resort. The environment variable `ALIASFREE_BACKEND` (`tensorflow`,
- * `wasm` or `cpu`) puts one backend first. `backendInfo()` reports which backend runs and why the
- * others were skipped, so a slow run can be explained.
+ * (`@tensorflow/tfjs-node-gpu`, then `@tensorflow/tfjs-node`, registered as `tensorflow`) when the
+ * user installed them (they are not dependencies of this package), then the WebAssembly backend
+ * (`@tensorflow/tfjs-backend-wasm`, SIMD build; in Node its `.wasm` binaries are read from
+ * `node_modules` by file path), then the pure-JavaScript `cpu` backend as the last resort. So with
+ * this package's own dependencies the default is wasm. WebGPU (`webgpu.ts`, Dawn) is never chosen
+ * automatically — its speed on real GPUs is not measured (docs/gpu.md) — but runs when asked for:
+ * `setBackend('webgpu')` or the environment variable `ALIASFREE_BACKEND` (`tensorflow`, `webgpu`,
+ * `wasm` or `cpu`), which puts one backend first. `backendInfo()` reports which backend runs and
+ * why the others were skipped; `describeBackend()` says it in one line.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
@@ -25,6 +28,8 @@ export interface BackendAttempt {
   source: string;
   ok: boolean;
   reason?: string;
+  /** What native code printed during the attempt, captured (WebGPU's adapter probe only). */
+  messages?: string[];
 }
 
 /** What runs now and why (the list of attempts in the order they were made). */
@@ -41,6 +46,8 @@ export interface BackendInfo {
 }
 
 const BACKENDS: readonly BackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
+/** The automatic order: WebGPU only when asked for (see the module comment). */
+const AUTO_ORDER: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
 let info: BackendInfo = { name: null, reason: 'not initialised yet', tried: [] };
 let pending: Promise<BackendInfo> | null = null;
 
@@ -104,10 +111,9 @@ function firstLine(err: unknown): string {
   return msg.split('\n')[0];
 }
 
-const ATTEMPT: Record<BackendName, (t: BackendAttempt[], auto: boolean) => Promise<boolean>> = {
+const ATTEMPT: Record<BackendName, (t: BackendAttempt[]) => Promise<boolean>> = {
   tensorflow: tryTensorflow,
-  // In the automatic order Dawn is loaded only when a hardware Vulkan driver is visible.
-  webgpu: (t, auto) => tryWebgpu(t, { skipWithoutDriver: auto }),
+  webgpu: (t) => tryWebgpu(t),
   wasm: tryWasm,
   cpu: tryCpu,
 };
@@ -124,9 +130,10 @@ async function finish(reason: string, tried: BackendAttempt[]): Promise<BackendI
 }
 
 /**
- * Choose the tfjs backend. `'auto'` (default) honours `ALIASFREE_BACKEND`, then tries
- * tensorflow → wasm → cpu and keeps the first that initialises. A named backend must initialise,
- * otherwise this throws with the reason. Returns the same object as `backendInfo()`.
+ * Choose the tfjs backend. `'auto'` (default) tries the backend named by `ALIASFREE_BACKEND` first,
+ * then tensorflow (only when `@tensorflow/tfjs-node(-gpu)` is installed) → wasm → cpu, and keeps the
+ * first that initialises. A named backend must initialise, otherwise this throws with the reason.
+ * Returns the same object as `backendInfo()`.
  */
 export async function setBackend(name: BackendName | 'auto' = 'auto'): Promise<BackendInfo> {
   if (name !== 'auto' && !BACKENDS.includes(name)) {
@@ -139,26 +146,29 @@ export async function setBackend(name: BackendName | 'auto' = 'auto'): Promise<B
     if (name !== 'auto') {
       if (tf.getBackend() === name && tf.engine().backendName === name)
         return finish('requested by setBackend', tried);
-      if (await ATTEMPT[name](tried, false)) return finish(`requested by setBackend("${name}")`, tried);
+      if (await ATTEMPT[name](tried)) return finish(`requested by setBackend("${name}")`, tried);
       info = { name: tf.getBackend() ?? null, reason: 'requested backend failed', tried };
       throw new Error(`backend "${name}" could not be initialised: ${tried.map((t) => t.reason).join('; ')}`);
     }
     const env = typeof process !== 'undefined' ? process.env.ALIASFREE_BACKEND : undefined;
-    const order: BackendName[] = [...BACKENDS];
-    let why = 'automatic order tensorflow → webgpu → wasm → cpu';
+    const order: BackendName[] = [...AUTO_ORDER];
+    let why = `automatic order ${AUTO_ORDER.join(' → ')}`;
     if (env) {
       if (!BACKENDS.includes(env as BackendName)) {
         throw new RangeError(
           `ALIASFREE_BACKEND must be one of ${BACKENDS.join(', ')}, got ${JSON.stringify(env)}`,
         );
       }
-      order.splice(order.indexOf(env as BackendName), 1);
+      if (order.includes(env as BackendName)) order.splice(order.indexOf(env as BackendName), 1);
       order.unshift(env as BackendName);
       why = `ALIASFREE_BACKEND=${env}, then the automatic order`;
     }
     for (const b of order) {
-      if (await ATTEMPT[b](tried, true)) {
-        const skipped = tried.filter((t) => !t.ok).map((t) => `${t.source}: ${t.reason}`);
+      if (await ATTEMPT[b](tried)) {
+        // An optional package that is simply not installed is not worth a word in the reason.
+        const skipped = tried
+          .filter((t) => !t.ok && !/Cannot find (package|module)/.test(t.reason ?? ''))
+          .map((t) => `${t.source}: ${t.reason}`);
         return finish(skipped.length ? `${why}; skipped ${skipped.join('; ')}` : why, tried);
       }
     }
@@ -177,6 +187,24 @@ export async function setBackend(name: BackendName | 'auto' = 'auto'): Promise<B
 export async function ensureBackend(): Promise<BackendInfo> {
   if (!pending) pending = setBackend('auto');
   return pending;
+}
+
+/**
+ * One line for logs: the backend, how it was chosen and, for WebGPU, the adapter; e.g.
+ * `wasm (SIMD; automatic order tensorflow → wasm → cpu)`. The full attempt list is `backendInfo()`
+ * (`aliasfree backend` prints it).
+ */
+export function describeBackend(i: BackendInfo = backendInfo()): string {
+  if (i.name === null) return 'not initialised';
+  const how = i.reason.split(';')[0];
+  const detail = [
+    i.simd === true ? 'SIMD' : i.simd === false ? 'no SIMD' : null,
+    i.adapter
+      ? `${i.adapter.mode} ${i.adapter.device || i.adapter.description}${i.adapter.software ? ', software' : ''}`
+      : null,
+    how,
+  ].filter(Boolean);
+  return `${i.name} (${detail.join('; ')})`;
 }
 
 /** The backend in use and why; `name` is null until `setBackend`/`ensureBackend` ran. */

@@ -21,7 +21,16 @@
  *
  * Software adapters (llvmpipe, lavapipe, SwiftShader, Dawn's fallback adapter) are refused unless
  * they were asked for (`opengl` mode, `allowSoftware: true` or `ALIASFREE_WEBGPU_ALLOW_SOFTWARE=1`):
- * in the automatic order they would be far slower than the wasm backend.
+ * they are far slower than the wasm backend.
+ *
+ * Dawn and the Vulkan/EGL drivers print to the process's stderr from native code (for example Mesa's
+ * `error: XDG_RUNTIME_DIR is invalid …` and Dawn's `Warning: Vulkan shaderUniform*ArrayDynamicIndexing
+ * required` for lavapipe), which JavaScript cannot redirect. So the adapter is first looked for in a
+ * child process (`probeDawnAdapter`) whose output is captured and kept in the attempt's `messages`;
+ * Dawn is loaded into this process only when that probe found an adapter that will be used, and then
+ * with the Vulkan loader restricted to the hardware driver manifests (when the user did not choose
+ * them), so that CPU drivers are not enumerated again. The WebGPU route is never part of the
+ * automatic backend order (see backend.ts): it runs only when asked for.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendAttempt } from './backend.js';
@@ -39,11 +48,14 @@ export interface WebgpuOptions {
   powerPreference?: 'high-performance' | 'low-power';
   /**
    * Skip (with a recorded reason) when no hardware Vulkan driver manifest is visible and no adapter
-   * mode was chosen: the automatic order then does not load Dawn (~20 MB, noisy warnings) on
-   * machines without a GPU. Default false (an explicit `setBackend('webgpu')` always tries).
+   * mode was chosen, without starting Dawn at all. Default false (`setBackend('webgpu')` always
+   * tries).
    */
   skipWithoutDriver?: boolean;
-  /** Loads the Dawn binding; default `import('webgpu')`. Tests inject fakes to exercise the reasons. */
+  /**
+   * Loads the Dawn binding; default `import('webgpu')`. Tests inject fakes to exercise the reasons;
+   * with a fake, no child-process probe runs.
+   */
   loadDawn?: () => Promise<DawnModule>;
 }
 
@@ -72,6 +84,14 @@ export interface DawnAdapter {
   features: { has(name: string): boolean };
   limits: Record<string, unknown>;
   requestDevice(descriptor?: Record<string, unknown>): Promise<unknown>;
+}
+
+/** What `probeDawnAdapter` found in its child process. */
+export interface DawnProbe {
+  /** The adapter's `info` (null: Dawn found no adapter for the mode). */
+  info: DawnAdapter['info'] | null;
+  /** What Dawn and the drivers printed (stderr lines of the child, at most 20). */
+  messages: string[];
 }
 
 /** What `backendInfo()` can show about the WebGPU adapter in use. */
@@ -206,6 +226,118 @@ function firstLine(err: unknown): string {
   return msg.split('\n')[0];
 }
 
+/** An Error whose message is the reason, carrying the native messages the probe captured. */
+class DawnError extends Error {
+  constructor(
+    message: string,
+    readonly messages: string[] = [],
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Environment for Dawn: in the Vulkan modes, when the user set neither `VK_DRIVER_FILES` nor
+ * `VK_ICD_FILENAMES` and software adapters are refused anyway, the loader is pointed at the hardware
+ * driver manifests only (`vulkanDrivers`), so that Mesa's CPU driver is not initialised (it prints
+ * to stderr). Returns the variables to set (empty when nothing changes).
+ */
+async function dawnEnvironment(
+  mode: WebgpuAdapterMode,
+  allowSoftware: boolean,
+): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  if (mode === 'opengl') {
+    // Dawn's EGL path needs a platform without a display server; only set it when the user did not.
+    if (!process.env.EGL_PLATFORM) out.EGL_PLATFORM = 'surfaceless';
+    return out;
+  }
+  if (allowSoftware || process.env.VK_DRIVER_FILES || process.env.VK_ICD_FILENAMES) return out;
+  const hardware = await vulkanDrivers();
+  if (hardware.length > 0 && hardware[0] !== '(not checked)') out.VK_DRIVER_FILES = hardware.join(':');
+  return out;
+}
+
+/** Child side of `probeDawnAdapter` (plain ESM, run with `node --input-type=module -e`). */
+const PROBE_SCRIPT = `
+const { url, flags, options } = JSON.parse(process.argv[1]);
+const done = (v) => process.stdout.write('PROBE ' + JSON.stringify(v) + '\\n', () => process.exit(0));
+try {
+  const dawn = await import(url);
+  const adapter = await dawn.create(flags).requestAdapter(options);
+  const i = adapter && (adapter.info ?? {});
+  done({ info: adapter ? { vendor: i.vendor, architecture: i.architecture, device: i.device,
+    description: i.description, isFallbackAdapter: i.isFallbackAdapter ?? adapter.isFallbackAdapter } : null });
+} catch (err) {
+  done({ error: String(err && err.message || err).split('\\n')[0] });
+}
+`;
+
+/**
+ * Ask Dawn for an adapter in a child process (same flags, request options and environment as
+ * `tryWebgpu` would use here) and capture what Dawn and the drivers print, so that none of it
+ * reaches this process's terminal. The child exits right after answering (Dawn's teardown on some
+ * drivers crashes). Rejects when the `webgpu` package cannot be found or the child gives no answer
+ * (it crashed, or ran past `timeoutMs`, default 120 000 ms).
+ */
+export async function probeDawnAdapter(
+  mode: WebgpuAdapterMode,
+  powerPreference: 'high-performance' | 'low-power' = 'high-performance',
+  env: Record<string, string> = {},
+  timeoutMs = 120_000,
+): Promise<DawnProbe> {
+  if (!MODES.includes(mode)) {
+    throw new RangeError(`mode must be one of ${MODES.join(', ')}, got ${JSON.stringify(mode)}`);
+  }
+  let url: string;
+  try {
+    url = import.meta.resolve('webgpu');
+  } catch (err) {
+    throw new DawnError(`optional package "webgpu" (Dawn for Node) could not be loaded: ${firstLine(err)}`);
+  }
+  const { execFile } = await import('node:child_process');
+  const arg = JSON.stringify({
+    url,
+    flags: mode === 'default' ? [] : [`backend=${mode}`],
+    options: { powerPreference, featureLevel: mode === 'opengl' ? 'compatibility' : 'core' },
+  });
+  const { stdout, stderr, failure } = await new Promise<{ stdout: string; stderr: string; failure: string }>(
+    (resolve) => {
+      execFile(
+        process.execPath,
+        ['--input-type=module', '-e', PROBE_SCRIPT, arg],
+        { env: { ...process.env, ...env }, timeout: timeoutMs, maxBuffer: 1 << 20, encoding: 'utf8' },
+        (err, out, errOut) =>
+          resolve({
+            stdout: out,
+            stderr: errOut,
+            failure: err ? (err.signal ? `signal ${err.signal}` : `exit code ${String(err.code)}`) : '',
+          }),
+      );
+    },
+  );
+  const messages = stderr
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .filter(Boolean)
+    .slice(0, 20);
+  const line = stdout.split('\n').find((l) => l.startsWith('PROBE '));
+  if (!line) {
+    throw new DawnError(
+      `the Dawn adapter probe (a child process) gave no answer (${failure || 'no output'})`,
+      messages,
+    );
+  }
+  const answer = JSON.parse(line.slice(6)) as { info?: DawnAdapter['info'] | null; error?: string };
+  if (answer.error !== undefined) {
+    throw new DawnError(
+      `optional package "webgpu" (Dawn for Node) could not be loaded: ${answer.error}`,
+      messages,
+    );
+  }
+  return { info: answer.info ?? null, messages };
+}
+
 /**
  * Find a Dawn adapter for `opts` and install `navigator.gpu` and the WebGPU globals so that
  * `@tensorflow/tfjs-backend-webgpu` registers; returns the adapter summary or throws an Error whose
@@ -224,32 +356,66 @@ async function installDawn(opts: {
       `a Dawn adapter (${installed.key}) is already installed in this process; start a new process to use ${key}`,
     );
   }
+  const noAdapter = async (messages: string[]) => {
+    const hint =
+      opts.adapter === 'opengl'
+        ? 'Dawn found no OpenGL adapter (needs libEGL with Mesa: libegl1 libegl-mesa0 libgl1-mesa-dri)'
+        : `Dawn found no ${opts.adapter === 'vulkan' ? 'Vulkan ' : ''}GPU adapter: ${await vulkanLoaderHint()}`;
+    return new DawnError(
+      `${hint}; ${WEBGPU_ADAPTER_ENV}=opengl selects the slow CPU (llvmpipe) adapter`,
+      messages,
+    );
+  };
+  const refuseSoftware = (summary: WebgpuAdapterSummary, messages: string[] = []) => {
+    if (summary.software && !opts.allowSoftware) {
+      throw new DawnError(
+        `only a software adapter was found (${summary.device || summary.description}), refused because it is slower than wasm; ` +
+          `set ${WEBGPU_SOFTWARE_ENV}=1 or ${WEBGPU_ADAPTER_ENV}=opengl to use it`,
+        messages,
+      );
+    }
+  };
+  const env = opts.loadDawn ? {} : await dawnEnvironment(opts.adapter, opts.allowSoftware);
+  if (!opts.loadDawn) {
+    // Look in a child process first: its native output is captured, and a machine without a
+    // usable adapter never loads Dawn here.
+    const probe = await probeDawnAdapter(opts.adapter, opts.powerPreference, env);
+    if (!probe.info) throw await noAdapter(probe.messages);
+    refuseSoftware(
+      summarizeAdapter(
+        { info: probe.info, features: { has: () => false }, limits: {}, requestDevice: async () => null },
+        opts.adapter,
+      ),
+      probe.messages,
+    );
+  }
   let dawn: DawnModule;
   try {
     dawn = opts.loadDawn ? await opts.loadDawn() : ((await import('webgpu')) as unknown as DawnModule);
   } catch (err) {
     throw new Error(`optional package "webgpu" (Dawn for Node) could not be loaded: ${firstLine(err)}`);
   }
-  // Dawn's EGL path needs a platform without a display server; only set it when the user did not.
-  if (opts.adapter === 'opengl' && !process.env.EGL_PLATFORM) process.env.EGL_PLATFORM = 'surfaceless';
   const flags = opts.adapter === 'default' ? [] : [`backend=${opts.adapter}`];
-  const gpu = dawn.create(flags);
   const featureLevel = opts.adapter === 'opengl' ? 'compatibility' : 'core';
-  const adapter = await gpu.requestAdapter({ powerPreference: opts.powerPreference, featureLevel });
-  if (!adapter) {
-    const hint =
-      opts.adapter === 'opengl'
-        ? 'Dawn found no OpenGL adapter (needs libEGL with Mesa: libegl1 libegl-mesa0 libgl1-mesa-dri)'
-        : `Dawn found no ${opts.adapter === 'vulkan' ? 'Vulkan ' : ''}GPU adapter: ${await vulkanLoaderHint()}`;
-    throw new Error(`${hint}; ${WEBGPU_ADAPTER_ENV}=opengl selects the slow CPU (llvmpipe) adapter`);
+  // The Vulkan loader reads its driver list when Dawn creates its instance and enumerates adapters;
+  // VK_DRIVER_FILES is put back afterwards. EGL_PLATFORM stays (EGL reads it again later).
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, env);
+  let gpu: DawnGpu;
+  let adapter: DawnAdapter | null;
+  try {
+    gpu = dawn.create(flags);
+    adapter = await gpu.requestAdapter({ powerPreference: opts.powerPreference, featureLevel });
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (k === 'EGL_PLATFORM') continue;
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
   }
+  if (!adapter) throw await noAdapter([]);
   const summary = summarizeAdapter(adapter, opts.adapter);
-  if (summary.software && !opts.allowSoftware) {
-    throw new Error(
-      `only a software adapter was found (${summary.device || summary.description}), refused because it is slower than wasm; ` +
-        `set ${WEBGPU_SOFTWARE_ENV}=1 or ${WEBGPU_ADAPTER_ENV}=opengl to use it`,
-    );
-  }
+  refuseSoftware(summary);
   // tfjs reads GPUBufferUsage, GPUMapMode, GPUShaderStage… from the global scope, as in a browser.
   const g = globalThis as Record<string, unknown>;
   for (const [name, value] of Object.entries(dawn.globals)) if (!(name in g)) g[name] = value;
@@ -358,7 +524,8 @@ export async function tryWebgpu(
     tried.push({ name: 'webgpu', source: `${SOURCE}: ${describeAdapter(summary)}`, ok: true });
     return true;
   } catch (err) {
-    tried.push({ name: 'webgpu', source: SOURCE, ok: false, reason: firstLine(err) });
+    const messages = err instanceof DawnError && err.messages.length > 0 ? { messages: err.messages } : {};
+    tried.push({ name: 'webgpu', source: SOURCE, ok: false, reason: firstLine(err), ...messages });
     return false;
   }
 }

@@ -5,6 +5,8 @@
  * the weighted work finished — so a slow config such as R (twice the channels) is expected to take
  * longer up front. Configs may run one after another or at the same time (worker threads).
  */
+import { logThrottle } from '../cli/progress.js';
+
 export interface ReportProgress {
   /** Config `index` is `fraction` (0…1) done; `note` names the metric and its own counter. */
   update(index: number, fraction: number, note: string): void;
@@ -24,21 +26,29 @@ export function formatSeconds(s: number): string {
 
 /**
  * Weighted progress on stderr (silent with `quiet`). `labels[i]` names config i (`T`), `weights[i]`
- * its estimated cost in any unit.
+ * its estimated cost in any unit. `update` lines are throttled by `throttle` (default: every line on
+ * a terminal, at most one per 5 s when stderr is a log; with a custom `write`, every line); `log`
+ * lines (config headers and results, one per finished config) always print.
  */
 export function reportProgress(
   labels: string[],
   weights: number[],
   {
     quiet = false,
-    write = (s: string): void => void process.stderr.write(s + '\n'),
-  }: { quiet?: boolean; write?: (line: string) => void } = {},
+    write,
+    throttle = logThrottle({ isTTY: write !== undefined || Boolean(process.stderr.isTTY) }),
+  }: {
+    quiet?: boolean;
+    write?: (line: string) => void;
+    throttle?: { pass(force: boolean): boolean };
+  } = {},
 ): ReportProgress {
+  const emit = write ?? ((s: string): void => void process.stderr.write(s + '\n'));
   const t0 = Date.now();
   const total = weights.reduce((a, b) => a + b, 0) || 1;
   const fractions = weights.map(() => 0);
-  const out = (s: string) => {
-    if (!quiet) write(s);
+  const out = (s: string, force = true) => {
+    if (!quiet && throttle.pass(force)) emit(s);
   };
   const elapsed = () => (Date.now() - t0) / 1000;
   return {
@@ -50,6 +60,7 @@ export function reportProgress(
       const eta = done > 0 && done < total ? `  ETA ${formatSeconds((el * (total - done)) / done)}` : '';
       out(
         `[${index + 1}/${labels.length} ${labels[index]}] ${note}  overall ${pct}%  elapsed ${formatSeconds(el)}${eta}`,
+        false,
       );
     },
     finish(index) {
