@@ -21,6 +21,12 @@ import { Generator } from './stylegan3/generator.js';
 import { ensureBackend } from './backend.js';
 import { stateLayout, type StateTensor, type GeneratorSnapshot } from './state.js';
 import { initialState, validateState } from './state-init.js';
+import { isStyleGAN2Config, isStyleGAN2Kwargs, type StyleGAN2Config } from './stylegan2/config.js';
+import { createStyleGAN2Generator, loadStyleGAN2Directory, styleGAN2FromSnapshot } from './stylegan2/load.js';
+import type { StyleGAN2Generator } from './stylegan2/generator.js';
+
+/** Either generator: StyleGAN3 (`Generator`, configs D–R) or StyleGAN2 (`StyleGAN2Generator`, A–C). */
+export type AnyGenerator = Generator | StyleGAN2Generator;
 
 export type { GeneratorSnapshot, StateDict, StateTensor } from './state.js';
 export { stateLayout } from './state.js';
@@ -37,10 +43,24 @@ export { designLayerFilter, initialState, validateState } from './state-init.js'
  */
 export async function createGenerator(
   config: GeneratorConfig,
+  opts?: { seed?: number | string },
+): Promise<Generator>;
+/** A StyleGAN2 generator (configs A–C, `network: 'stylegan2'`) with fresh seeded weights. */
+export async function createGenerator(
+  config: StyleGAN2Config,
+  opts?: { seed?: number | string },
+): Promise<StyleGAN2Generator>;
+export async function createGenerator(
+  config: GeneratorConfig | StyleGAN2Config,
+  opts?: { seed?: number | string },
+): Promise<AnyGenerator>;
+export async function createGenerator(
+  config: GeneratorConfig | StyleGAN2Config,
   { seed = 0 }: { seed?: number | string } = {},
-): Promise<Generator> {
+): Promise<AnyGenerator> {
   if (config === null || typeof config !== 'object')
     throw new TypeError(`config must be a GeneratorConfig object, got ${String(config)}`);
+  if (isStyleGAN2Config(config)) return createStyleGAN2Generator(config, { seed });
   await ensureBackend();
   const geometry = computeGeometry(config);
   return new Generator(geometry, initialState(geometry, seed), null);
@@ -48,26 +68,35 @@ export async function createGenerator(
 
 /**
  * A generator from a snapshot (official `init_kwargs` + `G_ema` state dict, as the pickle reader
- * returns it).
+ * returns it). A StyleGAN2 class name (`training.networks_stylegan2.Generator`, stylegan2-ada-pytorch's
+ * `training.networks.Generator`) gives a `StyleGAN2Generator`: the result type defaults to the
+ * StyleGAN3 `Generator`; ask for `AnyGenerator` (and check `gen instanceof StyleGAN2Generator`) when
+ * the snapshot may hold either.
  */
-export async function generatorFromSnapshot(snapshot: GeneratorSnapshot): Promise<Generator> {
+export async function generatorFromSnapshot<G extends AnyGenerator = Generator>(
+  snapshot: GeneratorSnapshot,
+): Promise<G> {
   if (!snapshot || typeof snapshot !== 'object' || !(snapshot.state instanceof Map)) {
     throw new TypeError('snapshot must be {initKwargs, state: Map<key, {shape, data}>}');
   }
+  if (isStyleGAN2Kwargs(snapshot.initKwargs)) return (await styleGAN2FromSnapshot(snapshot)) as G;
   await ensureBackend();
   const config = configFromInitKwargs(snapshot.initKwargs);
   const geometry = computeGeometry(config);
   return new Generator(geometry, validateState(geometry, snapshot.state, 'snapshot state'), {
     ...snapshot.initKwargs,
-  });
+  }) as G;
 }
 
 /**
  * Load a generator from a directory in the golden format (`init_kwargs.json` + `state/<key>.npy`;
  * an `aliasfree_config.json`, written by `saveGenerator`, takes precedence over the kwargs) or from
- * an official `network.pkl` (G_ema).
+ * an official `network.pkl` (G_ema). StyleGAN2 networks (`training.networks_stylegan2.Generator`,
+ * NVIDIA's released `stylegan2-*.pkl`, stylegan2-ada-pytorch's `training.networks.Generator`) load
+ * as a `StyleGAN2Generator`: the result type defaults to the StyleGAN3 `Generator`; ask for
+ * `AnyGenerator` (`loadGenerator<AnyGenerator>(path)`) when the file may hold either.
  */
-export async function loadGenerator(path: string): Promise<Generator> {
+export async function loadGenerator<G extends AnyGenerator = Generator>(path: string): Promise<G> {
   if (typeof path !== 'string' || path.length === 0)
     throw new TypeError(`path must be a non-empty string, got ${String(path)}`);
   if (path.endsWith('.pkl')) {
@@ -76,13 +105,17 @@ export async function loadGenerator(path: string): Promise<Generator> {
     const mod = (await import(/* @vite-ignore */ modPath)) as {
       readNetworkPickle(bytes: Uint8Array): GeneratorSnapshot;
     };
-    return generatorFromSnapshot(mod.readNetworkPickle(new Uint8Array(readFileSync(path))));
+    return generatorFromSnapshot<G>(mod.readNetworkPickle(new Uint8Array(readFileSync(path))));
   }
   const kwPath = join(path, 'init_kwargs.json');
   if (!existsSync(kwPath))
     throw new RangeError(`${JSON.stringify(path)} is not a generator directory: ${kwPath} is missing`);
   const initKwargs = JSON.parse(readFileSync(kwPath, 'utf8')) as Record<string, unknown>;
   const ownPath = join(path, CONFIG_FILE);
+  const own = existsSync(ownPath) ? (JSON.parse(readFileSync(ownPath, 'utf8')) as unknown) : null;
+  if (isStyleGAN2Config(own) || (!own && isStyleGAN2Kwargs(initKwargs))) {
+    return (await loadStyleGAN2Directory(path, initKwargs, isStyleGAN2Config(own) ? own : null)) as G;
+  }
   const config: GeneratorConfig = existsSync(ownPath)
     ? (JSON.parse(readFileSync(ownPath, 'utf8')) as GeneratorConfig)
     : configFromInitKwargs(initKwargs);
@@ -102,7 +135,7 @@ export async function loadGenerator(path: string): Promise<Generator> {
     state.set(key, { shape: a.shape.slice(), data });
   }
   for (const f of files) state.set(f.slice(0, -4), { shape: [0], data: new Float32Array(0) });
-  return new Generator(geometry, validateState(geometry, state, `${stateDir}`), initKwargs);
+  return new Generator(geometry, validateState(geometry, state, `${stateDir}`), initKwargs) as G;
 }
 
 /** Official snake_case constructor arguments for a config (only what the official Generator knows). */

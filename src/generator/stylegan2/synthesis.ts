@@ -1,0 +1,623 @@
+/**
+ * The StyleGAN2 synthesis network on TensorFlow.js (official `SynthesisNetwork`, `SynthesisBlock`,
+ * `SynthesisLayer`, `ToRGBLayer` and `modulated_conv2d` of networks_stylegan2.py), in two forms
+ * with the same semantics:
+ *
+ * - `synthesisReference(net, params, ws, opts)`: a pure function of a parameter map (official
+ *   state-dict keys → tensors, e.g. tf.Variables), NCHW, written with the official operations
+ *   (`conv2dResampleTf`: transposed conv + [1,3,3,1] filter for the up-sampling conv0,
+ *   `upsample2dTf` for the skip image). Differentiable with respect to every parameter and to ws
+ *   (training, path-length regularisation).
+ * - `PreparedSynthesis`: the fast inference path (NHWC, weights prepared once): 3×3 convs as
+ *   Winograd F(4×4, 3×3) where it pays off (see `useWinograd` of ops/modulated-conv.ts), and the
+ *   up-sampling conv0 folded with its filter into one 3×3 conv with 4·C_out output channels
+ *   (below), so no transposed conv and no separate filter pass run at all.
+ *
+ * One layer, per sample n (official modulated_conv2d with demodulation, then bias_act):
+ *
+ *     s = A(w) = w·(W_A/√w_dim)ᵀ + b_A                       (affine; b_A initialised to 1)
+ *     d[o] = 1/√(Σ_{i,k} (W[o,i,k]·s[i])² + 1e−8)             (demodulation; not in ToRGB)
+ *     y = d ⊙ conv(s ⊙ x, W) + noise·noise_strength            (noise: none / stored noise_const / N(0,1))
+ *     x' = clamp(√2·g·lrelu_0.2(y + b), ±256·g)                (g = 1, or √½ in resnet conv1)
+ *
+ * ToRGB: s scaled by 1/√C_in, 1×1 conv without demodulation, + bias, clamp ±256 (linear).
+ * Block: x ← conv1(conv0(x)) (b4: conv1(const)); img ← upsample2d(img, f) + ToRGB(x) (skip).
+ *
+ * Folding conv0 (up 2, padding 1, official flip_weight False ⇒ true convolution with W) with the
+ * filter: the official result is O = crop((U ∗ W) ∗ F) with U the zero-inserted input and F the
+ * 2-D filter times up² = 4. With K = W ∗ F (6×6), O[2m + p] = Σ_{j=0..2} x[m − 1 + j]·K[4 − 2j + p]
+ * along each axis: for each output phase (p_y, p_x) ∈ {0,1}² a 3×3 correlation of x (padding 1) with
+ * taps K[4 − 2j_y + p_y, 4 − 2j_x + p_x]. Stacking the four phases as output channels
+ * (p_y·2 + p_x)·C_out + o and interleaving them (depth-to-space) gives the 2× map.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { StyleGAN2Layout, StyleGAN2LayerSpec } from './layout.js';
+import { conv2dResampleTf, upsample2dTf, type ResampleFilter } from '../ops/resample.js';
+import { AUTO_MIN_MACS, convAlgorithm } from '../ops/modulated-conv.js';
+import {
+  prepareWinogradWeight,
+  winogradConv3x3NHWC,
+  disposeWinogradWeight,
+  type WinogradWeight,
+} from '../ops/winograd.js';
+import { SynthesisInputLayer } from '../stylegan3/synthesis-input.js';
+import type { StateDict } from '../state.js';
+
+/** Per-pixel noise: each layer's stored `noise_const`, none, or fresh N(0, 1) draws (official default). */
+export type NoiseMode = 'const' | 'none' | 'random';
+
+/** Options of a StyleGAN2 synthesis run. */
+export interface StyleGAN2SynthesisOptions {
+  /** 'random' (default, as official), 'const' or 'none'. */
+  noiseMode?: NoiseMode;
+  /** Also return every block's outputs, NCHW: `b<res>.x` and `b<res>.img` (the running skip image). */
+  capture?: boolean;
+  /**
+   * B/C only: the inverse of the desired image transform, 3×3 (the `transform` buffer of the
+   * Fourier-feature input, as StyleGAN3's `synthesis.input.transform`); default the stored buffer.
+   */
+  transform?: ArrayLike<number> | null;
+}
+
+export interface StyleGAN2SynthesisResult {
+  /** [N, imgChannels, imgResolution, imgResolution], float32, nominal range [−1, 1]. */
+  image: tf.Tensor4D;
+  /** With `capture`: `b<res>.x` [N, C, res, res] and `b<res>.img` [N, imgC, res, res]. */
+  layers?: Record<string, tf.Tensor4D>;
+}
+
+/** A parameter map: official state-dict key → tensor (trainable ones may be tf.Variables). */
+export type StyleGAN2Params = ReadonlyMap<string, tf.Tensor>;
+
+/** The static parts of a network (structure, filters, the Fourier feature generator of B/C). */
+export interface StyleGAN2Net {
+  layout: StyleGAN2Layout;
+  /** Each layer's / block's 2-D resampling filter, by module path (`b8`, `b8.conv0`, `b8.skip`). */
+  filters: Map<string, { data: Float32Array; shape: [number, number] }>;
+  /** B/C: the fixed Fourier features (its learned channel mix is the identity; the real one is a parameter). */
+  features: SynthesisInputLayer | null;
+}
+
+/** Build the static parts from a state dict (filters are buffers: read once as numbers). */
+export function styleGAN2Net(layout: StyleGAN2Layout, state: StateDict): StyleGAN2Net {
+  const filters = new Map<string, { data: Float32Array; shape: [number, number] }>();
+  for (const [key, e] of state) {
+    if (!key.endsWith('.resample_filter')) continue;
+    const path = key.slice('synthesis.'.length, -'.resample_filter'.length);
+    const data = e.data instanceof Float32Array ? e.data : Float32Array.from(e.data);
+    const shape: [number, number] = e.shape.length === 2 ? [e.shape[0], e.shape[1]] : [1, data.length];
+    filters.set(path, { data, shape });
+  }
+  let features: SynthesisInputLayer | null = null;
+  const c = layout.config;
+  if (c.input === 'fourier') {
+    const C = layout.blocks[0].outChannels;
+    const p = 'synthesis.b4.input';
+    const eye = new Float32Array(C * C);
+    for (let i = 0; i < C; i++) eye[i * C + i] = Math.sqrt(C);
+    const sub: StateDict = new Map([
+      ['synthesis.input.weight', { shape: [C, C], data: eye }],
+      ['synthesis.input.transform', state.get(`${p}.transform`)!],
+      ['synthesis.input.freqs', state.get(`${p}.freqs`)!],
+      ['synthesis.input.phases', state.get(`${p}.phases`)!],
+    ]);
+    const s = c.fourierSamplingRate;
+    features = new SynthesisInputLayer(
+      {
+        channels: C,
+        size: 4,
+        samplingRate: s,
+        bandwidth: c.fourierBandwidth,
+        hardBandCut: s / 2 - c.fourierBandwidth <= 0,
+        learnedTransform: false,
+      },
+      sub,
+    );
+  }
+  return { layout, filters, features };
+}
+
+/** Free the tensors of a net's static parts. */
+export function disposeStyleGAN2Net(net: StyleGAN2Net): void {
+  net.features?.dispose();
+}
+
+function param(params: StyleGAN2Params, key: string): tf.Tensor {
+  const t = params.get(key);
+  if (!t) throw new RangeError(`params has no entry ${JSON.stringify(key)}`);
+  return t;
+}
+
+function filterOf(net: StyleGAN2Net, path: string): ResampleFilter {
+  const f = net.filters.get(path);
+  if (!f) throw new RangeError(`no resample_filter for synthesis.${path}`);
+  return f;
+}
+
+/** The block-4 input NHWC [N, 4, 4, C]: the learned const, or the Fourier features mixed by the learned weight. */
+function blockInputNHWC(
+  net: StyleGAN2Net,
+  params: StyleGAN2Params,
+  w0: tf.Tensor2D,
+  transform: ArrayLike<number> | null,
+): tf.Tensor4D {
+  const n = w0.shape[0];
+  const b = net.layout.blocks[0];
+  if (!net.features) {
+    if (transform) {
+      throw new RangeError(
+        'transform needs a Fourier-feature input (configs B, C); this generator starts from a learned constant',
+      );
+    }
+    const cst = param(params, `synthesis.b${b.resolution}.const`); // [C, 4, 4]
+    return tf.tile(tf.expandDims(tf.transpose(cst, [1, 2, 0]), 0), [n, 1, 1, 1]) as tf.Tensor4D;
+  }
+  const C = b.outChannels;
+  const feats = net.features.forward(w0, transform); // [N, 4, 4, C], mix = identity
+  const W = param(params, `synthesis.b${b.resolution}.input.weight`);
+  const mix = tf.transpose(tf.div(W, Math.sqrt(C))) as tf.Tensor2D;
+  return tf.reshape(tf.matMul(tf.reshape(feats, [n * 16, C]), mix), [n, 4, 4, C]) as tf.Tensor4D;
+}
+
+/** Styles s = w·(W_A/√w_dim)ᵀ + b_A (and ×1/√C_in for ToRGB). */
+function styles(params: StyleGAN2Params, L: StyleGAN2LayerSpec, w: tf.Tensor2D): tf.Tensor2D {
+  const q = `synthesis.${L.name}`;
+  const A = param(params, `${q}.affine.weight`);
+  let s = tf.add(
+    tf.matMul(w, tf.mul(A, 1 / Math.sqrt(A.shape[1]!)), false, true),
+    param(params, `${q}.affine.bias`),
+  );
+  if (L.kind === 'torgb') s = tf.mul(s, 1 / Math.sqrt(L.inChannels * L.kernel * L.kernel));
+  return s as tf.Tensor2D;
+}
+
+function noiseOf(
+  params: StyleGAN2Params,
+  L: StyleGAN2LayerSpec,
+  mode: NoiseMode,
+  n: number,
+  nchw: boolean,
+): tf.Tensor | null {
+  if (!L.noise || mode === 'none') return null;
+  const q = `synthesis.${L.name}`;
+  const strength = param(params, `${q}.noise_strength`);
+  const r = L.resolution;
+  const base =
+    mode === 'const'
+      ? tf.reshape(param(params, `${q}.noise_const`), nchw ? [1, 1, r, r] : [1, r, r, 1])
+      : tf.randomNormal(nchw ? [n, 1, r, r] : [n, r, r, 1]);
+  return tf.mul(base, strength);
+}
+
+/** bias + lrelu·√2·g + clamp ±256·g (conv layers) or bias + clamp (ToRGB) along channel axis `axis`. */
+function biasAct(
+  x: tf.Tensor4D,
+  b: tf.Tensor,
+  L: StyleGAN2LayerSpec,
+  clamp: number | null,
+  gain: number,
+  axis: 1 | 3,
+): tf.Tensor4D {
+  const shape = axis === 1 ? [1, -1, 1, 1] : [1, 1, 1, -1];
+  let y: tf.Tensor = tf.add(x, tf.reshape(b, shape));
+  if (L.kind !== 'torgb') y = tf.mul(tf.leakyRelu(y, 0.2), Math.SQRT2 * gain);
+  if (clamp !== null) y = tf.clipByValue(y, -clamp * gain, clamp * gain);
+  return y as tf.Tensor4D;
+}
+
+/** One layer on NCHW with the official operation order (non-fused modconv path). */
+function layerReference(
+  net: StyleGAN2Net,
+  params: StyleGAN2Params,
+  L: StyleGAN2LayerSpec,
+  x: tf.Tensor4D,
+  w: tf.Tensor2D,
+  mode: NoiseMode,
+  gain = 1,
+): tf.Tensor4D {
+  const q = `synthesis.${L.name}`;
+  const W = param(params, `${q}.weight`) as tf.Tensor4D;
+  const s = styles(params, L, w);
+  const n = x.shape[0];
+  let y = tf.mul(x, tf.reshape(s, [n, -1, 1, 1])) as tf.Tensor4D;
+  y = conv2dResampleTf(y, W, {
+    f: L.up > 1 ? filterOf(net, L.name) : null,
+    up: L.up,
+    padding: Math.floor(L.kernel / 2),
+    flipWeight: L.up === 1,
+  });
+  if (L.demodulate) {
+    const sq = tf.transpose(tf.sum(tf.square(W), [2, 3])); // [I, O]
+    const d = tf.rsqrt(tf.add(tf.matMul(tf.square(s), sq), 1e-8));
+    y = tf.mul(y, tf.reshape(d, [n, -1, 1, 1]));
+  }
+  const noise = noiseOf(params, L, mode, n, true);
+  if (noise) y = tf.add(y, noise);
+  return biasAct(y, param(params, `${q}.bias`), L, net.layout.config.convClamp, gain, 1);
+}
+
+function checkNoiseMode(mode: unknown): asserts mode is NoiseMode {
+  if (mode !== 'const' && mode !== 'none' && mode !== 'random') {
+    throw new RangeError(`noiseMode must be 'const', 'none' or 'random', got ${JSON.stringify(mode)}`);
+  }
+}
+
+/**
+ * The synthesis network as a pure function of `params` (official state-dict keys; trainable
+ * entries may be tf.Variables) and ws [N, numWs, wDim]: official operations in official order, NCHW.
+ * Differentiable with respect to every parameter and to ws (register the gradients first with
+ * `ensureGradients()` of ../ops/gradients.ts). Returns new tensors; nothing is kept.
+ */
+export function synthesisReference(
+  net: StyleGAN2Net,
+  params: StyleGAN2Params,
+  ws: tf.Tensor3D,
+  { noiseMode = 'random', capture = false, transform = null }: StyleGAN2SynthesisOptions = {},
+): StyleGAN2SynthesisResult {
+  checkNoiseMode(noiseMode);
+  return tf.tidy(() => {
+    const { blocks, config } = net.layout;
+    const w = tf.unstack(ws, 1) as tf.Tensor2D[];
+    const layers: Record<string, tf.Tensor4D> = {};
+    let x: tf.Tensor4D | null = null;
+    let img: tf.Tensor4D | null = null;
+    for (const b of blocks) {
+      const path = `b${b.resolution}`;
+      if (!x) {
+        const x0 = blockInputNHWC(net, params, w[0], transform);
+        x = layerReference(
+          net,
+          params,
+          b.conv1,
+          tf.transpose(x0, [0, 3, 1, 2]),
+          w[b.conv1.wIndex],
+          noiseMode,
+        );
+      } else if (b.skip) {
+        const sw = param(params, `synthesis.${b.skip.name}.weight`) as tf.Tensor4D;
+        const gain = Math.SQRT1_2 / Math.sqrt(b.skip.inChannels);
+        const y = conv2dResampleTf(x, tf.mul(sw, gain) as tf.Tensor4D, {
+          f: filterOf(net, b.skip.name),
+          up: 2,
+          flipWeight: false,
+        });
+        x = layerReference(net, params, b.conv0!, x, w[b.conv0!.wIndex], noiseMode);
+        x = layerReference(net, params, b.conv1, x, w[b.conv1.wIndex], noiseMode, Math.SQRT1_2);
+        x = tf.add(y, x) as tf.Tensor4D;
+      } else {
+        x = layerReference(net, params, b.conv0!, x, w[b.conv0!.wIndex], noiseMode);
+        x = layerReference(net, params, b.conv1, x, w[b.conv1.wIndex], noiseMode);
+      }
+      if (img) img = upsample2dTf(img, filterOf(net, path));
+      if (b.torgb) {
+        const y = layerReference(net, params, b.torgb, x, w[b.torgb.wIndex], noiseMode);
+        img = img ? (tf.add(img, y) as tf.Tensor4D) : y;
+      }
+      if (capture) {
+        layers[`${path}.x`] = x;
+        if (img) layers[`${path}.img`] = img;
+      }
+    }
+    void config;
+    return (capture ? { image: img!, layers } : { image: img! }) as unknown as tf.TensorContainer;
+  }) as unknown as StyleGAN2SynthesisResult;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fast inference path
+// ---------------------------------------------------------------------------------------------
+
+/** Whether a 3×3 conv of this size runs as Winograd (the rule of ops/modulated-conv.ts `useWinograd`). */
+function winogradFor(outH: number, outW: number, cin: number, cout: number): boolean {
+  const { algorithm } = convAlgorithm();
+  if (algorithm === 'direct') return false;
+  if (algorithm === 'winograd') return true;
+  if (tf.getBackend() !== 'wasm') return false;
+  return outH * outW * cin * cout * 9 >= AUTO_MIN_MACS;
+}
+
+/** One prepared layer (tensors owned by the layer; `dispose` frees them). */
+class PreparedLayer {
+  readonly spec: StyleGAN2LayerSpec;
+  /** [w_dim, C_in] = (W_A/√w_dim)ᵀ (× 1/√C_in for ToRGB) and the matching bias. */
+  private readonly affW: tf.Tensor2D;
+  private readonly affB: tf.Tensor1D;
+  /** Conv weights [k, k, C_in, C_out'] (C_out' = 4·C_out for the folded conv0). */
+  private readonly hwio: tf.Tensor4D;
+  /** Σ_k W[o, i, k]² as [C_in, C_out] (demodulating layers). */
+  private readonly sq: tf.Tensor2D | null;
+  private readonly bias: tf.Tensor1D;
+  /** noise_const · strength as [1, res, res, 1], and the strength (random noise). */
+  private readonly noiseConst: tf.Tensor4D | null;
+  private readonly noiseStrength: tf.Scalar | null;
+  private winograd: WinogradWeight | null = null;
+  private readonly clamp: number | null;
+  private readonly gain: number;
+
+  constructor(net: StyleGAN2Net, state: StateDict, spec: StyleGAN2LayerSpec, clamp: number | null, gain = 1) {
+    this.spec = spec;
+    this.clamp = clamp;
+    this.gain = gain;
+    const q = `synthesis.${spec.name}`;
+    const get = (k: string) => {
+      const e = state.get(`${q}.${k}`);
+      if (!e) throw new RangeError(`state has no entry ${q}.${k}`);
+      return e;
+    };
+    const tensorOf = (k: string) => {
+      const e = get(k);
+      return tf.tensor(
+        e.data instanceof Float32Array ? e.data : Float32Array.from(e.data),
+        e.shape,
+        'float32',
+      );
+    };
+    const [affW, affB] = tf.tidy(() => {
+      const A = tensorOf('affine.weight');
+      let wT = tf.transpose(tf.mul(A, 1 / Math.sqrt(A.shape[1]!)));
+      let b = tensorOf('affine.bias');
+      if (spec.kind === 'torgb') {
+        const g = 1 / Math.sqrt(spec.inChannels * spec.kernel * spec.kernel);
+        wT = tf.mul(wT, g);
+        b = tf.mul(b, g);
+      }
+      return [wT as tf.Tensor2D, b as tf.Tensor1D];
+    });
+    this.affW = affW;
+    this.affB = affB;
+    const W = get('weight');
+    const Wd = W.data instanceof Float32Array ? W.data : Float32Array.from(W.data);
+    const [O, I, k] = [spec.outChannels, spec.inChannels, spec.kernel];
+    if (spec.up === 2) {
+      this.hwio = tf.tensor4d(foldUpConv(Wd, O, I, net.filters.get(spec.name)!), [3, 3, I, 4 * O]);
+    } else {
+      this.hwio = tf.tidy(() => tf.transpose(tf.tensor4d(Wd, [O, I, k, k]), [2, 3, 1, 0]) as tf.Tensor4D);
+    }
+    this.sq = spec.demodulate
+      ? tf.tidy(() => tf.transpose(tf.sum(tf.square(tf.tensor4d(Wd, [O, I, k, k])), [2, 3])) as tf.Tensor2D)
+      : null;
+    this.bias = tensorOf('bias') as tf.Tensor1D;
+    if (spec.noise) {
+      const r = spec.resolution;
+      this.noiseStrength = tf.scalar(get('noise_strength').data[0]);
+      this.noiseConst = tf.tidy(
+        () => tf.mul(tf.reshape(tensorOf('noise_const'), [1, r, r, 1]), this.noiseStrength!) as tf.Tensor4D,
+      );
+    } else {
+      this.noiseStrength = null;
+      this.noiseConst = null;
+    }
+  }
+
+  /** x NHWC [N, H, W, C_in], w [N, w_dim] → NHWC output (2H × 2W for conv0). */
+  forward(x: tf.Tensor4D, w: tf.Tensor2D, mode: NoiseMode): tf.Tensor4D {
+    return tf.tidy(() => {
+      const { spec } = this;
+      const [n, h, wd, cin] = x.shape;
+      const s = tf.add(tf.matMul(w, this.affW), this.affB) as tf.Tensor2D;
+      if (spec.kind === 'torgb') {
+        // 1×1 conv without demodulation: fold the styles into per-sample [C_in, C_out] weights.
+        const ws = tf.mul(tf.reshape(s, [n, cin, 1]), tf.reshape(this.hwio, [1, cin, spec.outChannels]));
+        const y = tf.reshape(tf.matMul(tf.reshape(x, [n, h * wd, cin]), ws), [n, h, wd, spec.outChannels]);
+        return biasAct(y as tf.Tensor4D, this.bias, spec, this.clamp, 1, 3);
+      }
+      const xm = tf.mul(x, tf.reshape(s, [n, 1, 1, cin])) as tf.Tensor4D;
+      const cout = this.hwio.shape[3];
+      let y: tf.Tensor4D;
+      if (winogradFor(h, wd, cin, cout)) {
+        const { tile } = convAlgorithm();
+        if (!this.winograd || this.winograd.m !== tile) {
+          if (this.winograd) disposeWinogradWeight(this.winograd);
+          this.winograd = prepareWinogradWeight(this.hwio, tile);
+        }
+        y = winogradConv3x3NHWC(xm, this.winograd, 1);
+      } else {
+        y = tf.conv2d(xm, this.hwio, 1, [
+          [0, 0],
+          [1, 1],
+          [1, 1],
+          [0, 0],
+        ]);
+      }
+      xm.dispose();
+      const O = spec.outChannels;
+      const d = tf.rsqrt(tf.add(tf.matMul(tf.square(s), this.sq!), 1e-8)); // [N, O]
+      if (spec.up === 2) {
+        // Phases (p_y, p_x) as channel groups → interleave to [N, 2H, 2W, O].
+        const yd = tf.mul(tf.reshape(y, [n, h, wd, 4, O]), tf.reshape(d, [n, 1, 1, 1, O]));
+        const r = tf.reshape(yd, [n * h, wd, 2, 2 * O]);
+        y = tf.reshape(tf.transpose(r, [0, 2, 1, 3]), [n, 2 * h, 2 * wd, O]) as tf.Tensor4D;
+      } else {
+        y = tf.mul(y, tf.reshape(d, [n, 1, 1, O])) as tf.Tensor4D;
+      }
+      if (spec.noise && mode !== 'none') {
+        const r = spec.resolution;
+        const noise =
+          mode === 'const' ? this.noiseConst! : tf.mul(tf.randomNormal([n, r, r, 1]), this.noiseStrength!);
+        y = tf.add(y, noise) as tf.Tensor4D;
+      }
+      return biasAct(y, this.bias, spec, this.clamp, this.gain, 3);
+    });
+  }
+
+  /** Multiply–accumulates of one sample as evaluated here (conv0 counts its 4 folded phases). */
+  macs(): number {
+    const { spec } = this;
+    const inRes = spec.resolution / spec.up;
+    const convOut = this.hwio.shape[3];
+    return (
+      this.affW.size +
+      inRes * inRes * spec.inChannels * convOut * spec.kernel * spec.kernel +
+      (this.sq ? this.sq.size : 0)
+    );
+  }
+
+  dispose(): void {
+    tf.dispose([this.affW, this.affB, this.hwio, this.bias]);
+    if (this.sq) this.sq.dispose();
+    if (this.noiseConst) tf.dispose([this.noiseConst, this.noiseStrength!]);
+    if (this.winograd) disposeWinogradWeight(this.winograd);
+    this.winograd = null;
+  }
+}
+
+/**
+ * conv0's weights [O, I, 3, 3] folded with its 2-D filter (× up² = 4) into the four phase kernels,
+ * returned in tfjs layout [3, 3, I, 4·O] with output channel (p_y·2 + p_x)·O + o (see the module
+ * comment). Float64 accumulation, one float32 rounding.
+ */
+export function foldUpConv(
+  w: Float32Array,
+  O: number,
+  I: number,
+  filter: { data: Float32Array; shape: [number, number] },
+): Float32Array {
+  const [fh, fw] = filter.shape;
+  if (fh !== 4 || fw !== 4) {
+    throw new RangeError(`the folded up-sampling conv needs a 4×4 filter, got ${fh}×${fw}`);
+  }
+  const out = new Float32Array(9 * I * 4 * O);
+  const K = new Float64Array(36);
+  for (let o = 0; o < O; o++) {
+    for (let i = 0; i < I; i++) {
+      // K = W ∗ F (full 2-D convolution, 6×6), F scaled by up² = 4.
+      K.fill(0);
+      const wb = (o * I + i) * 9;
+      for (let p = 0; p < 3; p++)
+        for (let q = 0; q < 3; q++) {
+          const wv = w[wb + p * 3 + q] * 4;
+          if (wv === 0) continue;
+          for (let a = 0; a < 4; a++)
+            for (let b = 0; b < 4; b++) K[(p + a) * 6 + q + b] += wv * filter.data[a * 4 + b];
+        }
+      for (let py = 0; py < 2; py++)
+        for (let px = 0; px < 2; px++) {
+          const oc = (py * 2 + px) * O + o;
+          for (let jy = 0; jy < 3; jy++)
+            for (let jx = 0; jx < 3; jx++) {
+              out[((jy * 3 + jx) * I + i) * 4 * O + oc] = K[(4 - 2 * jy + py) * 6 + (4 - 2 * jx + px)];
+            }
+        }
+    }
+  }
+  return out;
+}
+
+/** The synthesis network with weights prepared once for inference (owns its tensors). */
+export class PreparedSynthesis {
+  private readonly net: StyleGAN2Net;
+  private readonly blocks: {
+    conv0: PreparedLayer | null;
+    conv1: PreparedLayer;
+    torgb: PreparedLayer | null;
+    skip: tf.Tensor2D | null;
+  }[];
+  private readonly input: Map<string, tf.Tensor>;
+
+  constructor(net: StyleGAN2Net, state: StateDict) {
+    this.net = net;
+    const clamp = net.layout.config.convClamp;
+    const arch = net.layout.config.architecture;
+    this.blocks = net.layout.blocks.map((b) => ({
+      conv0: b.conv0 ? new PreparedLayer(net, state, b.conv0, clamp) : null,
+      conv1: new PreparedLayer(
+        net,
+        state,
+        b.conv1,
+        clamp,
+        arch === 'resnet' && b.inChannels ? Math.SQRT1_2 : 1,
+      ),
+      torgb: b.torgb ? new PreparedLayer(net, state, b.torgb, clamp) : null,
+      // resnet skip: the 1×1 weight (gain √½/√C_in) as [C_in, C_out]; conv first, then upsample.
+      skip: b.skip
+        ? tf.tidy(() => {
+            const e = state.get(`synthesis.${b.skip!.name}.weight`)!;
+            const W = tf.tensor2d(Float32Array.from(e.data), [b.skip!.outChannels, b.skip!.inChannels]);
+            return tf.transpose(tf.mul(W, Math.SQRT1_2 / Math.sqrt(b.skip!.inChannels))) as tf.Tensor2D;
+          })
+        : null,
+    }));
+    const b0 = net.layout.blocks[0];
+    const key = net.features
+      ? `synthesis.b${b0.resolution}.input.weight`
+      : `synthesis.b${b0.resolution}.const`;
+    const e = state.get(key)!;
+    this.input = new Map([[key, tf.tensor(Float32Array.from(e.data), e.shape, 'float32')]]);
+  }
+
+  /** ws [N, numWs, wDim] → image (and with `capture` every block's x and img), NCHW. */
+  run(
+    ws: tf.Tensor3D,
+    { noiseMode = 'random', capture = false, transform = null }: StyleGAN2SynthesisOptions = {},
+  ): StyleGAN2SynthesisResult {
+    checkNoiseMode(noiseMode);
+    const toNCHW = (t: tf.Tensor4D) => tf.transpose(t, [0, 3, 1, 2]) as tf.Tensor4D;
+    return tf.tidy(() => {
+      const w = tf.unstack(ws, 1) as tf.Tensor2D[];
+      const layers: Record<string, tf.Tensor4D> = {};
+      let x: tf.Tensor4D | null = null;
+      let img: tf.Tensor4D | null = null; // NCHW (small: imgChannels)
+      this.net.layout.blocks.forEach((spec, bi) => {
+        const b = this.blocks[bi];
+        const path = `b${spec.resolution}`;
+        let next: tf.Tensor4D;
+        if (!x) {
+          next = b.conv1.forward(
+            blockInputNHWC(this.net, this.input, w[0], transform),
+            w[spec.conv1.wIndex],
+            noiseMode,
+          );
+        } else {
+          const h = b.conv0!.forward(x, w[spec.conv0!.wIndex], noiseMode);
+          next = b.conv1.forward(h, w[spec.conv1.wIndex], noiseMode);
+          h.dispose();
+          if (b.skip) {
+            const [n, hh, ww, cin] = x.shape;
+            const y = tf.reshape(tf.matMul(tf.reshape(x, [n * hh * ww, cin]), b.skip), [
+              n,
+              hh,
+              ww,
+              spec.outChannels,
+            ]);
+            const up = tf.transpose(
+              upsample2dTf(toNCHW(y as tf.Tensor4D), this.net.filters.get(spec.skip!.name)!),
+              [0, 2, 3, 1],
+            );
+            next = tf.add(up, next) as tf.Tensor4D;
+          }
+          if (!capture) x.dispose(); // free big maps early (the tidy would only at the end)
+        }
+        x = next;
+        if (img) img = upsample2dTf(img, this.net.filters.get(path)!);
+        if (b.torgb) {
+          const y = toNCHW(b.torgb.forward(x, w[spec.torgb!.wIndex], noiseMode));
+          img = img ? (tf.add(img, y) as tf.Tensor4D) : y;
+        }
+        if (capture) {
+          layers[`${path}.x`] = toNCHW(x);
+          if (img) layers[`${path}.img`] = img;
+        }
+      });
+      return (capture ? { image: img!, layers } : { image: img! }) as unknown as tf.TensorContainer;
+    }) as unknown as StyleGAN2SynthesisResult;
+  }
+
+  /** Multiply–accumulates of one image (affines, convs as evaluated, ToRGB, skip 1×1 convs). */
+  macs(): number {
+    let m = 0;
+    this.net.layout.blocks.forEach((spec, i) => {
+      const b = this.blocks[i];
+      for (const L of [b.conv0, b.conv1, b.torgb]) if (L) m += L.macs();
+      if (b.skip) m += (spec.resolution / 2) ** 2 * b.skip.size;
+    });
+    return m;
+  }
+
+  dispose(): void {
+    for (const b of this.blocks) {
+      for (const L of [b.conv0, b.conv1, b.torgb]) L?.dispose();
+      b.skip?.dispose();
+    }
+    tf.dispose([...this.input.values()]);
+  }
+}
