@@ -406,6 +406,22 @@ export class FilteredLreluPlan {
   }
 
   /**
+   * `apply` on tfjs ops only (never the fused WebAssembly kernel, which has no gradient): the
+   * blocked or depthwise path, which `tf.grad` differentiates with respect to `x` and `b` (the
+   * filters are constants). Same values as `apply` up to float32 rounding. Used by training.
+   */
+  applyDifferentiable(x: tf.Tensor4D, b: tf.Tensor1D | null): tf.Tensor4D {
+    if (x.shape[3] !== this.channels) {
+      throw new RangeError(`x must have ${this.channels} channels (NHWC last axis), got ${x.shape[3]}`);
+    }
+    return tf.tidy(() =>
+      !this.corrUp || (!this.corrDown && !this.corrDown2d)
+        ? this.applyDepthwise(x, b)
+        : this.applyBlocked(x, b),
+    );
+  }
+
+  /**
    * Which implementation `apply` uses now (depends on the tfjs backend and
    * `setFilteredLreluAlgorithm`): 'fused' (WebAssembly kernel), 'blocked' (tfjs ops, banded
    * convs), 'depthwise' (tfjs ops, reference structure: 2-D up filters) or 'pointwise' (no filters).

@@ -19,6 +19,7 @@ import { SynthesisLayer } from './synthesis-layer.js';
 import { memoryLimits } from '../limits.js';
 import type { FilteredLreluParams } from '../ops/filtered-lrelu.js';
 import { backendReadsSync } from '../webgpu.js';
+import { TrainableGenerator } from './trainable.js';
 
 /** A 3×3 transform: 9 numbers row-major or rows. */
 export type Transform3x3 = ArrayLike<number> | number[][];
@@ -408,6 +409,17 @@ export class Generator {
     const out: StateDict = new Map();
     for (const [k, v] of this.state) out.set(k, { shape: [...v.shape], data: v.data.slice() });
     return out;
+  }
+
+  /**
+   * A training copy of this generator (same weights and buffers): every trainable parameter a
+   * `tf.Variable` under its official name, with differentiable mapping and synthesis forwards.
+   * Independent of this generator afterwards; back to inference form with
+   * `new Generator(t.geometry, t.stateDict(), t.initKwargs)`.
+   */
+  trainable(): TrainableGenerator {
+    this.alive();
+    return new TrainableGenerator(this.geometry, this.state, this.initKwargs);
   }
 
   /** Free every tensor the generator holds. */

@@ -1,0 +1,289 @@
+/**
+ * The StyleGAN3 generator in training form: the same network as `Generator` (official
+ * `training.networks_stylegan3.Generator`, spec §2.4), but every trainable parameter is a
+ * `tf.Variable` under its official state-dict name and the forward is built from differentiable
+ * tfjs ops only, so `tf.grad` / `tf.variableGrads` reach every parameter:
+ *
+ *   mapping:   x = z/√(mean z² + 1e−8); x ← √2·lrelu(x·(W·lr/√in)ᵀ + b·lr) per layer;
+ *              update_emas: w_avg ← lerp(mean_batch(x), w_avg, β_w)   (β_w = 0.998)
+ *   input:     t = A(w₀), Fourier features of R(t)·T(t)·U, channel mix W/√C   (as `SynthesisInput`)
+ *   layer:     update_emas: m ← lerp(mean(x²), m, β_m); then input gain 1/√m (the updated m)
+ *              y = modulated_conv(x, W, A(w)) (demodulated except ToRGB), filtered_lrelu(y + b)
+ *
+ * Differences from the inference `Generator`, all for the sake of gradients: weights are not
+ * folded into prepared constants, the convolutions run as `conv2dDiff` (weight gradients on every
+ * backend) and the filtered nonlinearity takes the tfjs-op path (`applyDifferentiable`, not the
+ * fused WebAssembly kernel). Values agree with `Generator` to float32 rounding.
+ *
+ * Buffers that training moves (`mapping.w_avg`, every `magnitude_ema`) are plain arrays updated
+ * in place when a forward runs with `updateEmas`; `stateDict()` returns everything in the official
+ * order, and `toGenerator()` builds an inference `Generator` from the current values.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { LayerSpec, SynthesisGeometry } from '../types.js';
+import { stateLayout, type StateDict, type StateTensor } from '../state.js';
+import { FilteredLreluPlan, type FilterTaps } from '../ops/filtered-lrelu.js';
+import { inputFeaturesTf } from '../webgpu.js';
+import { conv2dDiff } from '../../train/differentiable-conv.js';
+
+/** Options of the training forwards. */
+export interface TrainForwardOptions {
+  /** Move `w_avg` (mapping) and every `magnitude_ema` (synthesis) as the official forward does. */
+  updateEmas?: boolean;
+}
+
+function filterTaps(state: StateDict, key: string): FilterTaps | null {
+  const e = state.get(key);
+  if (!e) return null;
+  const data = e.data instanceof Float32Array ? e.data : Float32Array.from(e.data);
+  return e.shape.length === 2 ? { data, shape: [e.shape[0], e.shape[1]] } : data;
+}
+
+/** One synthesis layer's constants (the filtered nonlinearity plan) and its parameter names. */
+interface TrainLayer {
+  spec: LayerSpec;
+  plan: FilteredLreluPlan;
+  prefix: string;
+}
+
+/** The StyleGAN3 generator with trainable variables and differentiable forwards. */
+export class TrainableGenerator {
+  readonly geometry: SynthesisGeometry;
+  readonly initKwargs: Record<string, unknown> | null;
+  /** Trainable parameters by official state-dict name (mapping, input, layers). */
+  readonly params: Map<string, tf.Variable>;
+  /** Every state entry as loaded; the trained values live in `params`, the moved EMAs here. */
+  private readonly state: StateDict;
+  private readonly layers: TrainLayer[];
+  private readonly gx: tf.Tensor4D;
+  private readonly gy: tf.Tensor4D;
+  private disposed = false;
+
+  /** Build from a geometry and a validated state dict (e.g. `Generator.trainable()`). */
+  constructor(
+    geometry: SynthesisGeometry,
+    state: StateDict,
+    initKwargs: Record<string, unknown> | null = null,
+  ) {
+    this.geometry = geometry;
+    this.initKwargs = initKwargs ? { ...initKwargs } : null;
+    this.state = new Map();
+    this.params = new Map();
+    const buffers = new Set([
+      'w-avg',
+      'input-transform',
+      'input-freqs',
+      'input-phases',
+      'magnitude-ema',
+      'up-filter',
+      'down-filter',
+    ]);
+    for (const { key, shape, role } of stateLayout(geometry)) {
+      const e = state.get(key);
+      if (!e) throw new RangeError(`generator state has no entry ${key}`);
+      const data = Float32Array.from(e.data);
+      this.state.set(key, { shape: [...shape], data });
+      if (!buffers.has(role)) this.params.set(key, tf.variable(tf.tensor(data, shape, 'float32'), true));
+    }
+    const clamp = geometry.config.convClamp;
+    this.layers = geometry.layers.map((spec) => {
+      const prefix = `synthesis.${spec.name}`;
+      const plan = new FilteredLreluPlan(spec.outChannels, {
+        fu: filterTaps(this.state, `${prefix}.up_filter`),
+        fd: filterTaps(this.state, `${prefix}.down_filter`),
+        up: spec.upFactor,
+        down: spec.downFactor,
+        padding: spec.padding,
+        gain: spec.gain,
+        slope: spec.slope,
+        clamp,
+      });
+      return { spec, plan, prefix };
+    });
+    const n = geometry.input.size;
+    const s = geometry.input.samplingRate;
+    const f32 = Math.fround;
+    const coord = new Float32Array(n);
+    for (let j = 0; j < n; j++) coord[j] = f32(f32((2 * j + 1) / n - 1) * f32((0.5 * n) / s));
+    this.gx = tf.tensor4d(coord, [1, 1, n, 1]);
+    this.gy = tf.tensor4d(coord, [1, n, 1, 1]);
+  }
+
+  get numWs(): number {
+    return this.geometry.numWs;
+  }
+
+  private alive(): void {
+    if (this.disposed) throw new Error('this generator was disposed');
+  }
+
+  private v(key: string): tf.Variable {
+    const p = this.params.get(key);
+    if (!p) throw new Error(`internal: no parameter ${key}`);
+    return p;
+  }
+
+  /** Official FullyConnectedLayer: x·(W·lr/√in)ᵀ + b·lr (then lrelu·√2 when `lrelu`). */
+  private fc(x: tf.Tensor2D, prefix: string, lrMul: number, lrelu: boolean): tf.Tensor2D {
+    const w = this.v(`${prefix}.weight`);
+    let y = tf.add(
+      tf.matMul(x, tf.mul(w, lrMul / Math.sqrt(w.shape[1]!)), false, true),
+      lrMul === 1 ? this.v(`${prefix}.bias`) : tf.mul(this.v(`${prefix}.bias`), lrMul),
+    ) as tf.Tensor2D;
+    if (lrelu) y = tf.mul(tf.leakyRelu(y, 0.2), Math.SQRT2);
+    return y;
+  }
+
+  /**
+   * z [N, zDim] (and labels c [N, cDim] when cDim > 0) → ws [N, numWs, wDim], differentiable
+   * (official `G.mapping(z, c, update_emas)`, ψ = 1). With `updateEmas`, `mapping.w_avg` moves.
+   */
+  mapping(
+    z: tf.Tensor2D,
+    c: tf.Tensor2D | null = null,
+    { updateEmas = false }: TrainForwardOptions = {},
+  ): tf.Tensor3D {
+    this.alive();
+    const cfg = this.geometry.config;
+    if (!(z instanceof tf.Tensor) || z.rank !== 2 || z.shape[1] !== cfg.zDim)
+      throw new RangeError(
+        `z must be a tf.Tensor [N, ${cfg.zDim}], got ${z instanceof tf.Tensor ? `[${z.shape.join(', ')}]` : String(z)}`,
+      );
+    if (
+      cfg.cDim > 0 &&
+      (!(c instanceof tf.Tensor) || c.rank !== 2 || c.shape[0] !== z.shape[0] || c.shape[1] !== cfg.cDim)
+    )
+      throw new RangeError(
+        `c must be a tf.Tensor [${z.shape[0]}, ${cfg.cDim}] for this conditional generator`,
+      );
+    return tf.tidy(() => {
+      const norm = (v: tf.Tensor2D) =>
+        tf.mul(v, tf.rsqrt(tf.add(tf.mean(tf.square(v), 1, true), 1e-8))) as tf.Tensor2D;
+      let x = norm(tf.cast(z, 'float32') as tf.Tensor2D);
+      if (cfg.cDim > 0)
+        x = tf.concat(
+          [x, norm(this.fc(tf.cast(c!, 'float32') as tf.Tensor2D, 'mapping.embed', 1, false))],
+          1,
+        ) as tf.Tensor2D;
+      for (let i = 0; i < cfg.mappingLayers; i++)
+        x = this.fc(x, `mapping.fc${i}`, cfg.mappingLrMultiplier, true);
+      if (updateEmas) {
+        const mean = tf.mean(x, 0).dataSync() as Float32Array;
+        const avg = this.state.get('mapping.w_avg')!.data as Float32Array;
+        // lerp(mean, avg, β) = mean + (avg − mean)·β, in float32 as torch computes it.
+        const beta = Math.fround(cfg.wAvgBeta);
+        for (let i = 0; i < avg.length; i++)
+          avg[i] = Math.fround(mean[i] + Math.fround(Math.fround(avg[i] - mean[i]) * beta));
+      }
+      const [n, wDim] = x.shape;
+      return tf.tile(tf.reshape(x, [n, 1, wDim]), [1, this.numWs, 1]) as tf.Tensor3D;
+    });
+  }
+
+  /** The Fourier-feature input (official `SynthesisInput.forward`) → NHWC [N, size, size, C]. */
+  private input(w0: tf.Tensor2D): tf.Tensor4D {
+    const spec = this.geometry.input;
+    const n = w0.shape[0];
+    const C = spec.channels;
+    const t = spec.learnedTransform ? this.fc(w0, 'synthesis.input.affine', 1, false) : null;
+    const f = inputFeaturesTf(
+      t,
+      n,
+      this.state.get('synthesis.input.transform')!.data,
+      this.state.get('synthesis.input.freqs')!.data as Float32Array,
+      this.state.get('synthesis.input.phases')!.data as Float32Array,
+      spec.bandwidth,
+      spec.samplingRate,
+      spec.hardBandCut,
+    );
+    const r4 = (v: tf.Tensor2D) => tf.reshape(v, [n, 1, 1, C]);
+    let x = tf.add(tf.add(tf.mul(this.gx, r4(f.fx)), tf.mul(this.gy, r4(f.fy))), r4(f.ph));
+    x = tf.mul(tf.sin(tf.mul(x, 2 * Math.PI)), r4(f.amp));
+    const mix = tf.div(this.v('synthesis.input.weight'), Math.sqrt(C));
+    const y = tf.matMul(tf.reshape(x, [n * spec.size * spec.size, C]), mix, false, true);
+    return tf.reshape(y, [n, spec.size, spec.size, C]) as tf.Tensor4D;
+  }
+
+  /** One synthesis layer (official `SynthesisLayer.forward`) on NHWC x with w [N, wDim]. */
+  private layer(L: TrainLayer, x: tf.Tensor4D, w: tf.Tensor2D, updateEmas: boolean): tf.Tensor4D {
+    const { spec, prefix } = L;
+    const cfg = this.geometry.config;
+    const ema = this.state.get(`${prefix}.magnitude_ema`)!.data as Float32Array;
+    if (updateEmas) {
+      const cur = tf.tidy(() => tf.mean(tf.square(x)).dataSync()[0]);
+      const beta = Math.fround(cfg.magnitudeEmaBeta);
+      ema[0] = Math.fround(cur + Math.fround(Math.fround(ema[0] - cur) * beta));
+    }
+    const inputGain = 1 / Math.sqrt(ema[0]);
+    const k = spec.convKernel;
+    const weight = this.v(`${prefix}.weight`);
+    let styles = this.fc(w, `${prefix}.affine`, 1, false);
+    if (spec.isTorgb) styles = tf.mul(styles, 1 / Math.sqrt(spec.inChannels * k * k));
+    const demod = !spec.isTorgb;
+    let wn: tf.Tensor = weight;
+    let s: tf.Tensor2D = styles;
+    if (demod) {
+      wn = tf.mul(weight, tf.rsqrt(tf.mean(tf.square(weight), [1, 2, 3], true)));
+      s = tf.mul(styles, tf.rsqrt(tf.mean(tf.square(styles)))) as tf.Tensor2D;
+    }
+    const n = x.shape[0];
+    const cin = spec.inChannels;
+    // Modulation and input gain act on the activations (the conv weights are shared by the batch).
+    const xm = tf.mul(x, tf.reshape(tf.mul(s, inputGain), [n, 1, 1, cin])) as tf.Tensor4D;
+    let y = conv2dDiff(xm, tf.transpose(wn, [2, 3, 1, 0]) as tf.Tensor4D, { pad: k - 1 });
+    if (demod) {
+      const sq = tf.transpose(tf.sum(tf.square(wn), [2, 3])); // [in, out]
+      const d = tf.rsqrt(tf.add(tf.matMul(tf.square(s), sq), 1e-8)); // [N, out]
+      y = tf.mul(y, tf.reshape(d, [n, 1, 1, spec.outChannels])) as tf.Tensor4D;
+    }
+    return L.plan.applyDifferentiable(y, this.v(`${prefix}.bias`) as tf.Tensor as tf.Tensor1D);
+  }
+
+  /**
+   * ws [N, numWs, wDim] → image [N, C, H, W] (official `G.synthesis(ws, update_emas)`),
+   * differentiable with respect to ws and every parameter. With `updateEmas`, every layer's
+   * `magnitude_ema` moves before it scales that layer's input (as official).
+   */
+  synthesis(ws: tf.Tensor3D, { updateEmas = false }: TrainForwardOptions = {}): tf.Tensor4D {
+    this.alive();
+    const { numWs } = this.geometry;
+    const wDim = this.geometry.config.wDim;
+    if (!(ws instanceof tf.Tensor) || ws.rank !== 3 || ws.shape[1] !== numWs || ws.shape[2] !== wDim)
+      throw new RangeError(
+        `ws must be a tf.Tensor [N, ${numWs}, ${wDim}], got ${ws instanceof tf.Tensor ? `[${ws.shape.join(', ')}]` : String(ws)}`,
+      );
+    return tf.tidy(() => {
+      const w = tf.unstack(tf.cast(ws, 'float32'), 1) as tf.Tensor2D[];
+      let x = this.input(w[0]);
+      this.layers.forEach((L, i) => {
+        x = this.layer(L, x, w[i + 1], updateEmas);
+      });
+      const scale = this.geometry.config.outputScale;
+      if (scale !== 1) x = tf.mul(x, scale) as tf.Tensor4D;
+      return tf.transpose(x, [0, 3, 1, 2]) as tf.Tensor4D;
+    });
+  }
+
+  /** A copy of the state dict (official keys, shapes and order) with the current values. */
+  stateDict(): StateDict {
+    this.alive();
+    const out: StateDict = new Map();
+    for (const [key, e] of this.state) {
+      const p = this.params.get(key);
+      const data: StateTensor['data'] = p
+        ? Float32Array.from(p.dataSync() as Float32Array)
+        : Float32Array.from(e.data);
+      out.set(key, { shape: [...e.shape], data });
+    }
+    return out;
+  }
+
+  /** Free every tensor. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const v of this.params.values()) v.dispose();
+    for (const L of this.layers) L.plan.dispose();
+    tf.dispose([this.gx, this.gy]);
+  }
+}

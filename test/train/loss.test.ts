@@ -1,0 +1,110 @@
+/**
+ * `lossPhase` against the official `StyleGAN2Loss.accumulate_gradients` (golden `training/`): for
+ * every case of the manifest, every parameter gradient of the phase's network within
+ * 2e-4·max|ref| of that tensor, every report within 1e-4·max|ref|, G's buffers after Dmain and
+ * pl_mean after Greg (the recorded pl_noise passed in).
+ */
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs-core';
+import { manifest, npy, goldenPath, assertCloseToMax, type GoldenCase } from '../helpers/golden.js';
+import { setBackend } from '../../src/generator/backend.js';
+import { loadGenerator } from '../../src/generator/weights.js';
+import { Generator } from '../../src/generator/stylegan3/generator.js';
+import { loadDiscriminator } from '../../src/train/discriminator.js';
+import { StyleGAN2Training } from '../../src/train/stylegan2-generator.js';
+import type { StyleGAN2Generator } from '../../src/generator/stylegan2/generator.js';
+import { lossPhase, blurSigma, type LossGenerator } from '../../src/train/loss.js';
+
+const GRAD_TOL = 2e-4;
+const REPORT_TOL = 1e-4;
+const cases = manifest('training').filter((c) => c.fn.endsWith('accumulate_gradients'));
+
+before(async () => {
+  await setBackend('wasm');
+});
+
+function tensor(file: string): tf.Tensor {
+  const a = npy('training', file);
+  return tf.tensor(Float32Array.from(a.data as ArrayLike<number>), a.shape);
+}
+function ref(file: string): Float32Array {
+  return Float32Array.from(npy('training', file).data as ArrayLike<number>);
+}
+
+type TrainingG = LossGenerator & { stateDict(): Map<string, { data: ArrayLike<number> }>; dispose(): void };
+
+/** The golden generator in training form: StyleGAN3 `trainable()`, StyleGAN2 through its variables. */
+async function trainingGenerator(dir: string): Promise<TrainingG> {
+  const G = await loadGenerator(goldenPath('training', dir));
+  if (G instanceof Generator) {
+    const T = G.trainable();
+    G.dispose();
+    return T;
+  }
+  const S = G as unknown as StyleGAN2Generator;
+  return Object.assign(new StyleGAN2Training(S), { dispose: () => S.dispose() });
+}
+
+for (const c of cases) {
+  test(`lossPhase ${c.name} equals the official accumulate_gradients`, async () => {
+    const p = c.params;
+    const G = await trainingGenerator(p.G_dir);
+    const D = await loadDiscriminator(goldenPath('training', p.D_dir));
+    const realImg = tensor(c.inputs.real_img);
+    const genZ = tensor(c.inputs.gen_z);
+    const plNoise = c.inputs.pl_noise ? tensor(c.inputs.pl_noise) : null;
+    const lk = p.loss_kwargs;
+    assert.equal(blurSigma(p.cur_nimg, lk.blur_init_sigma, lk.blur_fade_kimg), p.blur_sigma);
+    const { grads, reports, plMean } = await lossPhase(G, D, {
+      phase: p.phase,
+      realImg,
+      genZ,
+      gain: p.gain,
+      curNimg: p.cur_nimg,
+      r1Gamma: lk.r1_gamma,
+      styleMixingProb: lk.style_mixing_prob,
+      plWeight: lk.pl_weight,
+      plBatchShrink: p.pl_batch_shrink,
+      plDecay: p.pl_decay,
+      plMean: 0,
+      plNoise,
+      blurInitSigma: lk.blur_init_sigma,
+      blurFadeKimg: lk.blur_fade_kimg,
+    });
+    const net = p.phase.startsWith('G') ? G : D;
+    const expectedGrads = Object.keys(c.outputs).filter((k) => k.startsWith('grad.'));
+    assert.deepEqual(
+      Object.keys(grads).sort(),
+      expectedGrads.map((k) => k.slice(5)).sort(),
+      'gradient names = every parameter of the phase network',
+    );
+    assert.equal(net.params.size, expectedGrads.length);
+    for (const k of expectedGrads) {
+      const g = grads[k.slice(5)];
+      assertCloseToMax(g.dataSync(), ref(c.outputs[k]), GRAD_TOL, `${c.name} ${k}`);
+    }
+    for (const k of Object.keys(c.outputs).filter((k) => k.startsWith('report.'))) {
+      const got = reports[k.slice(7)];
+      assert.ok(got, `${c.name}: report ${k.slice(7)} missing (have ${Object.keys(reports).join(', ')})`);
+      assertCloseToMax(got, ref(c.outputs[k]), REPORT_TOL, `${c.name} ${k}`);
+    }
+    const buffers = Object.keys(c.outputs).filter((k) => k.startsWith('G_buffer.'));
+    if (p.phase === 'Dmain') assert.ok(buffers.length > 0, 'Dmain records the moved G buffers');
+    if (buffers.length) {
+      const state = G.stateDict();
+      for (const k of buffers) {
+        const e = state.get(k.slice(9));
+        assert.ok(e, `G state has ${k.slice(9)}`);
+        assertCloseToMax(e.data, ref(c.outputs[k]), REPORT_TOL, `${c.name} ${k}`);
+      }
+    }
+    if (c.outputs.pl_mean) {
+      assert.ok(plMean !== undefined);
+      assertCloseToMax([plMean], ref(c.outputs.pl_mean), REPORT_TOL, `${c.name} pl_mean`);
+    }
+    tf.dispose([realImg, genZ, ...(plNoise ? [plNoise] : []), ...Object.values(grads)]);
+    G.dispose();
+    D.dispose();
+  });
+}
