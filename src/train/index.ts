@@ -1,0 +1,32 @@
+/**
+ * `aliasfree/train`: train StyleGAN2 / StyleGAN3 with the official semantics (contract:
+ * ../shared/docs/api.md § aliasfree/train; spec §8): the official discriminator, the official loss
+ * per phase (`lossPhase`), Adam with lazy regularisation, the G EMA, datasets in the official zip
+ * format and official training snapshots.
+ */
+export {
+  Discriminator,
+  createDiscriminator,
+  loadDiscriminator,
+  discriminatorFromState,
+  discriminatorLayout,
+  discriminatorInitKwargs,
+  discriminatorConfigFromInitKwargs,
+  resolveDiscriminatorConfig,
+} from './discriminator.js';
+export type { DiscriminatorConfig, ResolvedDiscriminatorConfig } from './discriminator.js';
+export { lossPhase, blurSigma, blurFilter } from './loss.js';
+export type { LossPhaseName, LossPhaseOptions, LossPhaseResult, LossGenerator } from './loss.js';
+export { StyleGAN2Training } from './stylegan2-generator.js';
+export { TrainableGenerator } from '../generator/stylegan3/trainable.js';
+export type { TrainForwardOptions } from '../generator/stylegan3/trainable.js';
+export { conv2dDiff } from './differentiable-conv.js';
+export type { ConvOptions } from './differentiable-conv.js';
+export { ensureTrainingGradients } from './gradients.js';
+export * from './optim.js';
+export * from './ema.js';
+export * from './snapshot.js';
+export * from './dataset/image-folder.js';
+export * from './dataset/images.js';
+export * from './dataset/procedural.js';
+export * from './dataset/zip.js';
