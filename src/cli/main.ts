@@ -17,6 +17,7 @@ import {
   type CliBackendName,
 } from './options.js';
 import { REPORT_DEFAULTS } from '../report/defaults.js';
+import { addStudioCommand } from './studio.js';
 
 /** Strip frames: an integer >= 2 (frame 0 is the reference). */
 function stripFrames(value: string): number {
@@ -212,6 +213,7 @@ export function buildProgram(): Command {
       }
     });
 
+  addStudioCommand(program);
   return program;
 }
 
