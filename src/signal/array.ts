@@ -5,7 +5,7 @@
  * NCHW for images; 1-D signals are Float64Array (number[] accepted as input).
  */
 import ndarray, { type NdArray } from 'ndarray';
-import { assertAllFinite } from './validate.js';
+import { assertAllFinite, show } from './validate.js';
 
 export type { NdArray };
 export type FloatArray = Float32Array | Float64Array;
@@ -30,7 +30,7 @@ export function fromData<T extends FloatArray>(data: T, shape: readonly number[]
 /** Accept a 1-D signal as number[] or typed array and return a Float64Array copy-free when possible. */
 export function toFloat64(name: string, x: ArrayLike<number>): Float64Array {
   if (x === null || x === undefined || typeof (x as ArrayLike<number>).length !== 'number') {
-    throw new TypeError(`${name} must be an array of numbers, got ${String(x)}`);
+    throw new TypeError(`${name} must be an array of numbers, got ${show(x)}`);
   }
   const out = x instanceof Float64Array ? x : Float64Array.from(x);
   assertAllFinite(name, out);
@@ -74,15 +74,41 @@ export function toDense(a: NdArray, dtype?: DType): NdArray<FloatArray> {
 }
 
 /**
+ * Throw a RangeError unless every element the view `x` addresses (offset + Σ i_d·stride_d over its
+ * shape) lies inside `x.data`: `ndarray(data, shape)` does not check that its data is long enough,
+ * and reading past the end would give `undefined` → NaN further on.
+ */
+export function assertViewInBounds(name: string, x: NdArray): void {
+  if (!x.data || typeof (x.data as ArrayLike<number>).length !== 'number')
+    throw new TypeError(`${name} must be an ndarray over an array of numbers, got data ${show(x.data)}`);
+  if (x.shape.some((d) => d === 0)) return;
+  let lo = x.offset;
+  let hi = x.offset;
+  x.shape.forEach((d, k) => {
+    const step = (d - 1) * x.stride[k];
+    if (step > 0) hi += step;
+    else lo += step;
+  });
+  const length = (x.data as ArrayLike<number>).length;
+  if (lo < 0 || hi >= length) {
+    const size = x.shape.reduce((a, b) => a * b, 1);
+    throw new RangeError(
+      `${name}: data too short for shape [${x.shape.join(', ')}] (${size} elements, reaching index ${hi}), data has ${length}`,
+    );
+  }
+}
+
+/**
  * View a 2-D `[H,W]`, 3-D `[C,H,W]` or 4-D `[N,C,H,W]` array as dense 4-D NCHW and remember the
  * original rank so results can be returned with the same rank (API convention).
  */
 export function asNCHW(name: string, x: NdArray): { x: NdArray<FloatArray>; rank: number } {
-  if (!x || !Array.isArray(x.shape)) throw new TypeError(`${name} must be an ndarray, got ${String(x)}`);
+  if (!x || !Array.isArray(x.shape)) throw new TypeError(`${name} must be an ndarray, got ${show(x)}`);
   const rank = x.shape.length;
   if (rank < 2 || rank > 4) {
     throw new RangeError(`${name} must have rank 2 [H,W], 3 [C,H,W] or 4 [N,C,H,W], got shape [${x.shape}]`);
   }
+  assertViewInBounds(name, x);
   const dense = toDense(x);
   const shape4 = [1, 1, 1, 1].slice(0, 4 - rank).concat(x.shape);
   return { x: fromData(dense.data, shape4), rank };

@@ -13,7 +13,7 @@
  */
 import type { NdArray } from 'ndarray';
 import { toDense, zeros, type FloatArray } from './array.js';
-import { assertAllFinite, assertFinite, assertInteger } from './validate.js';
+import { assertAllFinite, assertFinite, assertInteger, assertOptions, show } from './validate.js';
 
 /** Activations supported by {@link biasAct} (the official `activation_funcs` names). */
 export type Activation =
@@ -67,6 +67,15 @@ export interface BiasActOptions {
   dim?: number;
 }
 
+const BIAS_ACT_KEYS: Record<keyof BiasActOptions, true> = {
+  b: true,
+  act: true,
+  alpha: true,
+  gain: true,
+  clamp: true,
+  dim: true,
+};
+
 /** Read a bias argument (ndarray of rank 1 or any array of numbers) into float64, checked finite. */
 export function readBias(name: string, b: NdArray | ArrayLike<number>): Float64Array {
   const maybeNd = b as NdArray;
@@ -77,7 +86,7 @@ export function readBias(name: string, b: NdArray | ArrayLike<number>): Float64A
     return out;
   }
   if (b === null || b === undefined || typeof (b as ArrayLike<number>).length !== 'number') {
-    throw new TypeError(`${name} must be an array of numbers or a 1-D ndarray, got ${String(b)}`);
+    throw new TypeError(`${name} must be an array of numbers or a 1-D ndarray, got ${show(b)}`);
   }
   const out = Float64Array.from(b as ArrayLike<number>);
   assertAllFinite(name, out);
@@ -90,7 +99,8 @@ export function readBias(name: string, b: NdArray | ArrayLike<number>): Float64A
  * returned with the dtype and shape of `x`.
  */
 export function biasAct(x: NdArray, opts: BiasActOptions = {}): NdArray<FloatArray> {
-  if (!x || !Array.isArray(x.shape)) throw new TypeError(`x must be an ndarray, got ${String(x)}`);
+  assertOptions('opts', opts, BIAS_ACT_KEYS);
+  if (!x || !Array.isArray(x.shape)) throw new TypeError(`x must be an ndarray, got ${show(x)}`);
   const act = opts.act ?? 'linear';
   if (typeof act !== 'string' || !Object.prototype.hasOwnProperty.call(ACTIVATION_DEFAULTS, act)) {
     throw new RangeError(

@@ -8,7 +8,7 @@ import { fromData } from './array.js';
 import { firwin, sumPairwise } from './firwin.js';
 import { kaiserAtten, kaiserBeta, kaiserWindow } from './kaiser.js';
 import { besselJ1Scalar } from './special.js';
-import { assertFinite, assertInteger, assertPositive } from './validate.js';
+import { assertFinite, assertInteger, assertOptions, assertPositive, show } from './validate.js';
 
 /** Arguments of {@link designLowpassFilter} (all frequencies in cycles per unit, like `fs`). */
 export interface LowpassDesign {
@@ -45,9 +45,10 @@ export function designLowpassFilter(design: LowpassDesign): Float64Array | NdArr
 export function designLowpassFilter(design: LowpassDesign): Float64Array | NdArray<Float64Array> | null {
   if (design === null || typeof design !== 'object') {
     throw new TypeError(
-      `design must be an object {numtaps, cutoff, width, fs, radial?}, got ${String(design)}`,
+      `design must be an object {numtaps, cutoff, width, fs, radial?}, got ${show(design)}`,
     );
   }
+  assertOptions('design', design, { numtaps: true, cutoff: true, width: true, fs: true, radial: true });
   const { numtaps, cutoff, width, fs, radial = false } = design;
   assertInteger('numtaps', numtaps, 1);
   if (numtaps === 1) return null;
@@ -57,7 +58,7 @@ export function designLowpassFilter(design: LowpassDesign): Float64Array | NdArr
     throw new RangeError(`cutoff must lie in (0, fs/2) = (0, ${fs / 2}), got ${cutoff}`);
   }
   assertPositive('width', width);
-  if (typeof radial !== 'boolean') throw new TypeError(`radial must be a boolean, got ${String(radial)}`);
+  if (typeof radial !== 'boolean') throw new TypeError(`radial must be a boolean, got ${show(radial)}`);
 
   if (!radial) return firwin(numtaps, cutoff, { width, fs });
 

@@ -11,7 +11,7 @@
 import FFT from 'fft.js';
 import ndarray, { type NdArray } from 'ndarray';
 import { toDense, type FloatArray } from './array.js';
-import { assertInteger } from './validate.js';
+import { assertInteger, assertOptions, show } from './validate.js';
 
 /** A complex array split into real and imaginary parts of the same shape. */
 export interface ComplexNd {
@@ -176,8 +176,10 @@ export function fft2Interleaved(
   buf: Float64Array,
   h: number,
   w: number,
-  { inverse = false, count = 1, rows = h }: { inverse?: boolean; count?: number; rows?: number } = {},
+  opts: { inverse?: boolean; count?: number; rows?: number } = {},
 ): void {
+  assertOptions('opts', opts, { inverse: true, count: true, rows: true });
+  const { inverse = false, count = 1, rows = h } = opts;
   const pw = plan(w);
   const ph = plan(h);
   const rowBuf = new Float64Array(2 * w);
@@ -225,7 +227,7 @@ export function fft2Interleaved(
 }
 
 function checkRank(name: string, x: NdArray): void {
-  if (!x || !Array.isArray(x.shape)) throw new TypeError(`${name} must be an ndarray, got ${String(x)}`);
+  if (!x || !Array.isArray(x.shape)) throw new TypeError(`${name} must be an ndarray, got ${show(x)}`);
   const r = x.shape.length;
   if (r < 2 || r > 4) {
     throw new RangeError(`${name} must have rank 2 [H,W], 3 [C,H,W] or 4 [N,C,H,W], got shape [${x.shape}]`);

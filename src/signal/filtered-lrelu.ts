@@ -22,7 +22,7 @@ import type { NdArray } from 'ndarray';
 import { asNCHW, fromNCHW, zeros, type FloatArray } from './array.js';
 import { readBias } from './bias-act.js';
 import { upfirdn2dInternals, type Upfirdn2dFilter, type Upfirdn2dPadding } from './upfirdn2d.js';
-import { assertAllFinite, assertFinite, assertInteger } from './validate.js';
+import { assertAllFinite, assertFinite, assertInteger, assertOptions, show } from './validate.js';
 
 const { filterSize, parsePadding, planAxis, prepareFilter, readFilter, passCols, transpose, PlaneResampler } =
   upfirdn2dInternals;
@@ -51,6 +51,19 @@ export interface FilteredLreluOptions {
   flipFilter?: boolean;
 }
 
+const FILTERED_LRELU_KEYS: Record<keyof FilteredLreluOptions, true> = {
+  fu: true,
+  fd: true,
+  b: true,
+  up: true,
+  down: true,
+  padding: true,
+  gain: true,
+  slope: true,
+  clamp: true,
+  flipFilter: true,
+};
+
 /**
  * `filteredLrelu(x, {fu, fd, b, up, down, padding, gain, slope, clamp, flipFilter})`: bias,
  * upsample with `fu` (gain `up²`), `gain · lrelu(·, slope)`, clamp, downsample with `fd` — exactly
@@ -60,6 +73,7 @@ export interface FilteredLreluOptions {
  *   and dtype.
  */
 export function filteredLrelu(x: NdArray, opts: FilteredLreluOptions = {}): NdArray<FloatArray> {
+  assertOptions('opts', opts, FILTERED_LRELU_KEYS);
   const { x: x4, rank } = asNCHW('x', x);
   const up = opts.up ?? 1;
   const down = opts.down ?? 1;
@@ -78,7 +92,7 @@ export function filteredLrelu(x: NdArray, opts: FilteredLreluOptions = {}): NdAr
     if (clamp < 0) throw new RangeError(`clamp must be >= 0 or null, got ${clamp}`);
   }
   const flip = opts.flipFilter ?? false;
-  if (typeof flip !== 'boolean') throw new TypeError(`flipFilter must be a boolean, got ${String(flip)}`);
+  if (typeof flip !== 'boolean') throw new TypeError(`flipFilter must be a boolean, got ${show(flip)}`);
   const fu = readFilter('fu', opts.fu);
   const fd = readFilter('fd', opts.fd);
   const [nb, nc, inH, inW] = x4.shape;

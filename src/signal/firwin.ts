@@ -4,7 +4,7 @@
  */
 import { kaiserAtten, kaiserBeta, kaiserWindow } from './kaiser.js';
 import { toFloat64 } from './array.js';
-import { assertFinite, assertInteger, assertPositive } from './validate.js';
+import { assertFinite, assertInteger, assertOptions, assertPositive, show } from './validate.js';
 
 /**
  * A window specification as scipy.signal.get_window takes it: a name, or `['kaiser', beta]`.
@@ -80,7 +80,7 @@ export function getWindow(window: WindowSpec, M: number): Float64Array {
     param = window[1];
   }
   if (typeof name !== 'string') {
-    throw new TypeError(`window must be a window name or ['kaiser', beta], got ${String(window)}`);
+    throw new TypeError(`window must be a window name or ['kaiser', beta], got ${show(window)}`);
   }
   switch (name.toLowerCase()) {
     case 'hamming':
@@ -128,6 +128,14 @@ export interface FirwinOptions {
   fs?: number;
 }
 
+const FIRWIN_KEYS: Record<keyof FirwinOptions, true> = {
+  width: true,
+  window: true,
+  passZero: true,
+  scale: true,
+  fs: true,
+};
+
 /**
  * Linear-phase FIR filter by the window method (scipy.signal.firwin). `cutoff` (a number or an
  * increasing array strictly inside (0, fs/2), in the units of `fs`) gives the band edges; the bands
@@ -145,6 +153,7 @@ export function firwin(
   options: FirwinOptions = {},
 ): Float64Array {
   assertInteger('numtaps', numtaps, 1);
+  assertOptions('options', options, FIRWIN_KEYS);
   const { width, scale = true, fs = 2 } = options;
   let { window = 'hamming', passZero = true } = options;
   assertPositive('fs', fs);
@@ -190,7 +199,7 @@ export function firwin(
     }
     passZero = type === 'lowpass' || type === 'bandstop';
   } else if (typeof passZero !== 'boolean') {
-    throw new TypeError(`passZero must be a boolean or a filter type name, got ${String(passZero)}`);
+    throw new TypeError(`passZero must be a boolean or a filter type name, got ${show(passZero)}`);
   }
 
   // The response at Nyquist is "pass" when an odd number of edges follows a stopped DC, etc.

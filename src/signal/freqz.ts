@@ -2,7 +2,7 @@
  * Frequency response of an FIR filter (scipy.signal.freqz with a = 1).
  */
 import { toFloat64 } from './array.js';
-import { assertAllFinite, assertInteger, assertPositive } from './validate.js';
+import { assertAllFinite, assertInteger, assertOptions, assertPositive, show } from './validate.js';
 
 /** Options of {@link freqz} (SciPy names). */
 export interface FreqzOptions {
@@ -38,11 +38,11 @@ export function magnitudeDb(
   floorDb = -300,
 ): Float64Array {
   if (resp === null || typeof resp !== 'object')
-    throw new TypeError(`resp must be a freqz result, got ${String(resp)}`);
+    throw new TypeError(`resp must be a freqz result, got ${show(resp)}`);
   assertAllFinite('resp.re', resp.re);
   assertAllFinite('resp.im', resp.im);
   if (typeof floorDb !== 'number' || Number.isNaN(floorDb)) {
-    throw new TypeError(`floorDb must be a number, got ${String(floorDb)}`);
+    throw new TypeError(`floorDb must be a number, got ${show(floorDb)}`);
   }
   const out = new Float64Array(resp.re.length);
   for (let i = 0; i < out.length; i++) {
@@ -72,10 +72,12 @@ export function freqz(
   let opts: FreqzOptions;
   if (worNOrOptions === undefined) opts = {};
   else if (typeof worNOrOptions === 'number' || isArrayLike(worNOrOptions)) opts = { worN: worNOrOptions };
-  else if (typeof worNOrOptions === 'object' && worNOrOptions !== null) opts = worNOrOptions as FreqzOptions;
-  else
+  else if (typeof worNOrOptions === 'object' && worNOrOptions !== null) {
+    assertOptions('options', worNOrOptions, { worN: true, whole: true, includeNyquist: true, fs: true });
+    opts = worNOrOptions as FreqzOptions;
+  } else
     throw new TypeError(
-      `worN must be a count, an array of frequencies or an options object, got ${String(worNOrOptions)}`,
+      `worN must be a count, an array of frequencies or an options object, got ${show(worNOrOptions)}`,
     );
 
   const { worN = 512, whole = false, includeNyquist = false } = opts;
@@ -86,7 +88,8 @@ export function freqz(
   let re: Float64Array;
   let im: Float64Array;
   if (typeof worN === 'number') {
-    assertInteger('worN', worN, 0);
+    // SciPy accepts 0 and returns empty arrays, which only hides a mistake here.
+    assertInteger('worN', worN, 1);
     const n = worN;
     // Points are i·(span/div); span/div as a rational multiple of π, kept as integers: ω_i = π·i·num/den.
     const endpoint = includeNyquist && !whole;

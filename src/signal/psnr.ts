@@ -4,7 +4,7 @@
  */
 import type { NdArray } from 'ndarray';
 import { toDense, type FloatArray } from './array.js';
-import { assertPositive } from './validate.js';
+import { assertOptions, assertPositive, show } from './validate.js';
 
 /** Masked squared-error sums, to be pooled over batches before taking the PSNR. */
 export interface MaskedSse {
@@ -15,7 +15,7 @@ export interface MaskedSse {
 }
 
 function checkNd(name: string, x: NdArray): void {
-  if (!x || !Array.isArray(x.shape)) throw new TypeError(`${name} must be an ndarray, got ${String(x)}`);
+  if (!x || !Array.isArray(x.shape)) throw new TypeError(`${name} must be an ndarray, got ${show(x)}`);
 }
 
 /**
@@ -103,11 +103,9 @@ export function psnrFromMse(mse: number, peak = 2): number {
  * `PSNR = 20·log10(peak) − 10·log10(mse)` with `peak = 2` by default (the [−1, 1] range). Throws when
  * the mask is all zero (no valid pixels). Identical images give `+Infinity`.
  */
-export function psnr(
-  a: NdArray,
-  b: NdArray,
-  { mask, peak = 2 }: { mask?: NdArray; peak?: number } = {},
-): number {
+export function psnr(a: NdArray, b: NdArray, opts: { mask?: NdArray; peak?: number } = {}): number {
+  assertOptions('opts', opts, { mask: true, peak: true });
+  const { mask, peak = 2 } = opts;
   assertPositive('peak', peak);
   const { sse, weight } = maskedSquaredError(a, b, mask);
   if (!(weight > 0))

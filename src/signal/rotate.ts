@@ -13,7 +13,7 @@ import { asNCHW, fromNCHW, toDense, type FloatArray } from './array.js';
 import { fft1d, fft2Interleaved } from './fft.js';
 import type { TransformResult } from './translate.js';
 import { roundHalfEven } from './translate.js';
-import { assertFinite, assertInteger, assertPositive } from './validate.js';
+import { assertFinite, assertInteger, assertOptions, assertPositive } from './validate.js';
 
 /** A 3×3 matrix: 9 numbers row-major, rows as `number[][]`, or a `[3,3]` ndarray. */
 export type Mat3 = readonly number[] | readonly (readonly number[])[] | NdArray;
@@ -82,6 +82,16 @@ export interface BandlimitFilterOptions {
   cutoffOut?: number;
 }
 
+/** The keys of `BandlimitFilterOptions` (unknown keys are rejected). */
+const BANDLIMIT_KEYS: Record<keyof BandlimitFilterOptions, true> = {
+  a: true,
+  amax: true,
+  aflt: true,
+  up: true,
+  cutoffIn: true,
+  cutoffOut: true,
+};
+
 /**
  * The official `construct_affine_bandlimit_filter`: the 2-D filter that band-limits an image both
  * in its own frame and in the frame of the transform `mat` (only its linear 2×2 part matters).
@@ -96,6 +106,7 @@ export interface BandlimitFilterOptions {
  * after the `up²` gain of upsampling). Float64; returns `[2·amax·up − 1]²`.
  */
 export function affineBandlimitFilter(mat: Mat3, opts: BandlimitFilterOptions = {}): NdArray<Float64Array> {
+  assertOptions('opts', opts, BANDLIMIT_KEYS);
   const { a = 3, amax = 16, aflt = 64, up = 4, cutoffIn = 1, cutoffOut = 1 } = opts;
   const m = toMat3('mat', mat);
   assertPositive('a', a);
@@ -239,6 +250,7 @@ export function applyAffineTransformation<T extends FloatArray>(
   mat: Mat3,
   opts: AffineOptions = {},
 ): TransformResult<T> {
+  assertOptions('opts', opts, BANDLIMIT_KEYS);
   const m = toMat3('mat', mat).map(Math.fround);
   const up = opts.up ?? 4;
   assertInteger('up', up, 1);
@@ -455,6 +467,7 @@ export function rotateFractional<T extends FloatArray>(
   angle: number,
   opts: RotateOptions = {},
 ): TransformResult<T> {
+  assertOptions('opts', opts, BANDLIMIT_KEYS);
   assertFinite('angle', angle);
   const a = opts.a ?? 3;
   return applyAffineTransformation(x, rotationMatrix(angle), { ...opts, a, amax: opts.amax ?? a * 2 });
@@ -473,6 +486,8 @@ export function rotatePseudo<T extends FloatArray>(
   angle: number,
   opts: Omit<RotateOptions, 'up'> = {},
 ): TransformResult<T> {
+  const { up: _up, ...pseudoKeys } = BANDLIMIT_KEYS;
+  assertOptions('opts', opts, pseudoKeys);
   assertFinite('angle', angle);
   const a = opts.a ?? 3;
   const f = affineBandlimitFilter(rotationMatrix(-Math.fround(angle)), {

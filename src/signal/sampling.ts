@@ -7,7 +7,7 @@
  */
 import { toFloat64 } from './array.js';
 import { besselI0Scalar } from './special.js';
-import { assertFinite, assertInteger, assertPositive } from './validate.js';
+import { assertFinite, assertInteger, assertOptions, assertPositive, show } from './validate.js';
 
 /** A uniform sampling grid: sample k at `start + k/rate`. */
 export interface SamplingGrid {
@@ -17,10 +17,12 @@ export interface SamplingGrid {
   start: number;
 }
 
-function checkGrid(grid: SamplingGrid): void {
+function checkGrid(grid: SamplingGrid, extra: Record<string, true> = {}): void {
   if (grid === null || typeof grid !== 'object') {
-    throw new TypeError(`grid must be an object {rate, start}, got ${String(grid)}`);
+    throw new TypeError(`grid must be an object {rate, start}, got ${show(grid)}`);
   }
+  // `count` is allowed everywhere: the interpolators take the grid `sampleDiracComb` sampled on.
+  assertOptions('grid', grid, { rate: true, start: true, count: true, ...extra });
   assertPositive('rate', grid.rate);
   assertFinite('start', grid.start);
 }
@@ -31,17 +33,18 @@ function checkGrid(grid: SamplingGrid): void {
  */
 export function sampleDiracComb(
   fn: (x: number) => number,
-  { rate, start, count }: SamplingGrid & { count: number },
+  grid: SamplingGrid & { count: number },
 ): Float64Array {
-  if (typeof fn !== 'function') throw new TypeError(`fn must be a function, got ${String(fn)}`);
-  checkGrid({ rate, start });
+  if (typeof fn !== 'function') throw new TypeError(`fn must be a function, got ${show(fn)}`);
+  checkGrid(grid);
+  const { rate, start, count } = grid;
   assertInteger('count', count, 0);
   const out = new Float64Array(count);
   for (let k = 0; k < count; k++) {
     const x = start + k / rate;
     const v = fn(x);
     if (typeof v !== 'number' || !Number.isFinite(v)) {
-      throw new TypeError(`fn must return finite numbers, got ${String(v)} at x = ${x}`);
+      throw new TypeError(`fn must return finite numbers, got ${show(v)} at x = ${x}`);
     }
     out[k] = v;
   }
@@ -105,7 +108,7 @@ export function interpolateWindowedSinc(
   xs: ArrayLike<number>,
 ): Float64Array {
   const z = toFloat64('samples', samples);
-  checkGrid(grid);
+  checkGrid(grid, { taps: true, beta: true });
   const { rate, start, taps, beta } = grid;
   assertInteger('taps', taps, 1);
   assertFinite('beta', beta);

@@ -6,7 +6,7 @@
  * Accuracy target: ≤1e-12 relative against numpy.i0 / scipy.special.j1 (for J₁ near its zeros the
  * error is bounded absolutely, ~1e-16, which is also all that SciPy itself guarantees there).
  */
-import { assertFinite, assertAllFinite } from './validate.js';
+import { assertAllFinite, assertFinite, show } from './validate.js';
 
 /** Machine epsilon: series are summed until the next term cannot change the sum any more. */
 const EPS = 2.220446049250313e-16;
@@ -22,7 +22,7 @@ function mapScalar(
     return f(x);
   }
   if (x === null || x === undefined || typeof (x as ArrayLike<number>).length !== 'number') {
-    throw new TypeError(`${name} must be a finite number or an array of numbers, got ${String(x)}`);
+    throw new TypeError(`${name} must be a finite number or an array of numbers, got ${show(x)}`);
   }
   assertAllFinite(name, x);
   const out = new Float64Array(x.length);

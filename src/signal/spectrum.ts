@@ -12,7 +12,7 @@ import ndarray, { type NdArray } from 'ndarray';
 import { asNCHW, toDense, type FloatArray } from './array.js';
 import { fft2Interleaved, fftshift } from './fft.js';
 import { kaiserWindow } from './kaiser.js';
-import { assertFinite, assertInteger, assertPositive } from './validate.js';
+import { assertFinite, assertInteger, assertOptions, assertPositive } from './validate.js';
 
 /** Mean and standard deviation of pixel values (see `imageStats`). */
 export interface ImageStats {
@@ -77,6 +77,15 @@ export interface PowerSpectrumOptions {
   std?: number;
 }
 
+/** Largest FFT grid `powerSpectrum2d` allocates (bins). */
+const MAX_SPECTRUM_BINS = 2 ** 26;
+const POWER_SPECTRUM_KEYS: Record<keyof PowerSpectrumOptions, true> = {
+  beta: true,
+  spectrumSize: true,
+  mean: true,
+  std: true,
+};
+
 /** The unit-energy symmetric Kaiser window of length n: `w/√(Σw²)`. */
 function unitEnergyKaiser(n: number, beta: number): Float64Array {
   const w = kaiserWindow(n, beta);
@@ -98,6 +107,7 @@ function unitEnergyKaiser(n: number, beta: number): Float64Array {
  * step would otherwise draw along the axes.
  */
 export function powerSpectrum2d(images: NdArray, opts: PowerSpectrumOptions = {}): NdArray<Float64Array> {
+  assertOptions('opts', opts, POWER_SPECTRUM_KEYS);
   const { beta = 8, mean = 0, std = 1 } = opts;
   assertFinite('beta', beta);
   if (beta < 0) throw new RangeError(`beta must be >= 0, got ${beta}`);
@@ -109,6 +119,12 @@ export function powerSpectrum2d(images: NdArray, opts: PowerSpectrumOptions = {}
   const [sh, sw] = typeof ss === 'number' ? [ss, ss] : ss;
   assertInteger('spectrumSize', sh, h);
   assertInteger('spectrumSize', sw, w);
+  // Two float64 buffers of sh·sw (complex + accumulator): 24 bytes per bin.
+  if (sh * sw > MAX_SPECTRUM_BINS) {
+    throw new RangeError(
+      `spectrumSize [${sh}, ${sw}] needs ${sh * sw} FFT bins; at most ${MAX_SPECTRUM_BINS} (2^26, 1.5 GB of buffers) are allowed`,
+    );
+  }
   const wy = unitEnergyKaiser(h, beta);
   const wx = unitEnergyKaiser(w, beta);
   const d = x.data as FloatArray;
@@ -184,8 +200,10 @@ function boundaryIndex(i: number, n: number, mode: BoundaryMode): number {
 export function gaussianFilter2d(
   x: NdArray,
   sigma: number,
-  { mode = 'nearest', truncate = 4 }: { mode?: BoundaryMode; truncate?: number } = {},
+  opts: { mode?: BoundaryMode; truncate?: number } = {},
 ): NdArray<Float64Array> {
+  assertOptions('opts', opts, { mode: true, truncate: true });
+  const { mode = 'nearest', truncate = 4 } = opts;
   assertFinite('sigma', sigma);
   if (sigma < 0) throw new RangeError(`sigma must be >= 0, got ${sigma}`);
   assertPositive('truncate', truncate);
@@ -244,8 +262,10 @@ export interface SpectrumHeatmap {
 export function spectrumHeatmap(
   spectrum: NdArray,
   imageSize: number,
-  { smooth = 1.25, mode = 'nearest' }: { smooth?: number; mode?: BoundaryMode } = {},
+  opts: { smooth?: number; mode?: BoundaryMode } = {},
 ): SpectrumHeatmap {
+  assertOptions('opts', opts, { smooth: true, mode: true });
+  const { smooth = 1.25, mode = 'nearest' } = opts;
   if (!spectrum || !Array.isArray(spectrum.shape) || spectrum.shape.length !== 2) {
     throw new RangeError(`spectrum must have rank 2 [S,S], got shape [${spectrum?.shape}]`);
   }
@@ -295,8 +315,10 @@ export interface SpectrumCurve {
 export function spectrumSlice(
   spectrum: NdArray,
   angle: number,
-  { imageSize, smooth = 0 }: { imageSize?: number; smooth?: number } = {},
+  opts: { imageSize?: number; smooth?: number } = {},
 ): SpectrumCurve {
+  assertOptions('opts', opts, { imageSize: true, smooth: true });
+  const { imageSize, smooth = 0 } = opts;
   assertFinite('angle', angle);
   if (imageSize !== undefined) assertPositive('imageSize', imageSize);
   if (!spectrum || !Array.isArray(spectrum.shape) || spectrum.shape.length !== 2) {
@@ -369,8 +391,10 @@ export function spectrumSlice(
  */
 export function radialProfile(
   spectrum: NdArray,
-  { imageSize }: { imageSize?: number } = {},
+  opts: { imageSize?: number } = {},
 ): SpectrumCurve & { counts: Int32Array } {
+  assertOptions('opts', opts, { imageSize: true });
+  const { imageSize } = opts;
   if (!spectrum || !Array.isArray(spectrum.shape) || spectrum.shape.length !== 2) {
     throw new RangeError(`spectrum must have rank 2 [Sy,Sx], got shape [${spectrum?.shape}]`);
   }

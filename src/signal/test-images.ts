@@ -9,7 +9,7 @@
  */
 import ndarray, { type NdArray } from 'ndarray';
 import { fft2Interleaved } from './fft.js';
-import { assertFinite, assertInRange, assertInteger, assertPositive } from './validate.js';
+import { assertFinite, assertInRange, assertInteger, assertOptions, assertPositive } from './validate.js';
 
 /** Centre-relative coordinate of pixel index `j` in an image of `size` pixels. */
 function coord(j: number, size: number): number {
@@ -23,10 +23,9 @@ function coord(j: number, size: number): number {
  * pixel) at `r = size/2`, the middle of each edge; the corners (`r = size/√2`) then lie beyond
  * Nyquist and alias into visible rings (which is the point of the image).
  */
-export function zonePlate(
-  size: number,
-  { k = 1 / size, phase = 0 }: { k?: number; phase?: number } = {},
-): NdArray<Float64Array> {
+export function zonePlate(size: number, opts: { k?: number; phase?: number } = {}): NdArray<Float64Array> {
+  assertOptions('opts', opts, { k: true, phase: true });
+  const { k = 1 / size, phase = 0 } = opts;
   assertInteger('size', size, 1);
   assertPositive('k', k);
   assertFinite('phase', phase);
@@ -50,8 +49,10 @@ export function zonePlate(
  */
 export function siemensStar(
   size: number,
-  { spokes = 16, binary = true }: { spokes?: number; binary?: boolean } = {},
+  opts: { spokes?: number; binary?: boolean } = {},
 ): NdArray<Float64Array> {
+  assertOptions('opts', opts, { spokes: true, binary: true });
+  const { spokes = 16, binary = true } = opts;
   assertInteger('size', size, 1);
   assertInteger('spokes', spokes, 1);
   const out = new Float64Array(size * size);
@@ -71,7 +72,9 @@ export function siemensStar(
  * unless `period` is large). Pixel `(i, j)` is `+1` when `⌊2i/period⌋ + ⌊2j/period⌋` is even.
  * `period` in pixels, ≥ 2 (period 2 is the Nyquist pattern).
  */
-export function checkerboard(size: number, { period = 8 }: { period?: number } = {}): NdArray<Float64Array> {
+export function checkerboard(size: number, opts: { period?: number } = {}): NdArray<Float64Array> {
+  assertOptions('opts', opts, { period: true });
+  const { period = 8 } = opts;
   assertInteger('size', size, 1);
   assertFinite('period', period);
   if (period < 2) throw new RangeError(`period must be >= 2 pixels, got ${period}`);
@@ -106,8 +109,10 @@ export function mulberry32(seed: number): () => number {
  */
 export function bandlimitedNoise(
   size: number,
-  { cutoff = 0.25, seed = 0 }: { cutoff?: number; seed?: number } = {},
+  opts: { cutoff?: number; seed?: number } = {},
 ): NdArray<Float64Array> {
+  assertOptions('opts', opts, { cutoff: true, seed: true });
+  const { cutoff = 0.25, seed = 0 } = opts;
   assertInteger('size', size, 1);
   assertInRange('cutoff', cutoff, 0, 0.5, { hiInclusive: true });
   assertInteger('seed', seed);

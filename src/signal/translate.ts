@@ -9,7 +9,7 @@
  */
 import ndarray, { type NdArray } from 'ndarray';
 import { asNCHW, fromNCHW, type FloatArray } from './array.js';
-import { assertFinite, assertInteger } from './validate.js';
+import { assertFinite, assertInteger, assertOptions } from './validate.js';
 
 /** Image and validity mask of a reference transform. */
 export interface TransformResult<T extends FloatArray = FloatArray> {
@@ -136,8 +136,10 @@ export function translateFractional<T extends FloatArray>(
   x: NdArray<T>,
   tx: number,
   ty: number,
-  { a = 3 }: { a?: number } = {},
+  opts: { a?: number } = {},
 ): TransformResult<T> {
+  assertOptions('opts', opts, { a: true });
+  const { a = 3 } = opts;
   assertFinite('tx', tx);
   assertFinite('ty', ty);
   assertInteger('a', a, 1);

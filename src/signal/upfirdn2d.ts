@@ -32,7 +32,7 @@
  */
 import type { NdArray } from 'ndarray';
 import { asNCHW, fromNCHW, toDense, zeros, type DType, type FloatArray } from './array.js';
-import { assertAllFinite, assertFinite, assertInteger } from './validate.js';
+import { assertAllFinite, assertFinite, assertInteger, assertOptions, show } from './validate.js';
 
 /** A filter as accepted by the upfirdn2d family: 1-D taps (separable) or a 2-D `[fh, fw]` array. */
 export type Upfirdn2dFilter =
@@ -58,6 +58,14 @@ export interface Upfirdn2dOptions {
   gain?: number;
 }
 
+const UPFIRDN2D_KEYS: Record<keyof Upfirdn2dOptions, true> = {
+  up: true,
+  down: true,
+  padding: true,
+  flipFilter: true,
+  gain: true,
+};
+
 // ---------------------------------------------------------------------------------------------
 // Argument parsing (mirrors the official _parse_scaling / _parse_padding / _get_filter_size)
 // ---------------------------------------------------------------------------------------------
@@ -76,7 +84,7 @@ function parseScaling(name: string, value: unknown): [number, number] {
     assertInteger(`${name}[1]`, value[1], 1);
     return [value[0], value[1]];
   }
-  throw new TypeError(`${name} must be an integer >= 1 or [x, y], got ${String(value)}`);
+  throw new TypeError(`${name} must be an integer >= 1 or [x, y], got ${show(value)}`);
 }
 
 /** Parse padding into `[x0, x1, y0, y1]` integers (may be negative); errors name `name`. */
@@ -93,7 +101,7 @@ function parsePadding(name: string, value: unknown): [number, number, number, nu
       `${name} must be an integer, [x, y] or [x0, x1, y0, y1], got an array of length ${value.length}`,
     );
   }
-  throw new TypeError(`${name} must be an integer or an array of 2 or 4 integers, got ${String(value)}`);
+  throw new TypeError(`${name} must be an integer or an array of 2 or 4 integers, got ${show(value)}`);
 }
 
 /** A filter read into float64: `shape` is `[n]` (separable) or `[fh, fw]`. */
@@ -144,7 +152,7 @@ function readFilter(name: string, f: Upfirdn2dFilter): UpfirdnFilterData | null 
     const a = f as ArrayLike<number>;
     out = { data: Float64Array.from(a), shape: [a.length] };
   } else {
-    throw new TypeError(`${name} must be null, a number, an array of taps or an ndarray, got ${String(f)}`);
+    throw new TypeError(`${name} must be null, a number, an array of taps or an ndarray, got ${show(f)}`);
   }
   if (out.data.length === 0)
     throw new RangeError(`${name} must have at least one tap, got shape [${out.shape}]`);
@@ -491,6 +499,7 @@ function dtypeOf(a: FloatArray): DType {
  * @param f 1-D taps (separable: along x, then y), 2-D `[fh, fw]` taps, or null for no filter.
  */
 export function upfirdn2d(x: NdArray, f: Upfirdn2dFilter, opts: Upfirdn2dOptions = {}): NdArray<FloatArray> {
+  assertOptions('opts', opts, UPFIRDN2D_KEYS);
   const { x: x4, rank } = asNCHW('x', x);
   const [upx, upy] = parseScaling('up', opts.up ?? 1);
   const [downx, downy] = parseScaling('down', opts.down ?? 1);
@@ -498,7 +507,7 @@ export function upfirdn2d(x: NdArray, f: Upfirdn2dFilter, opts: Upfirdn2dOptions
   const gain = opts.gain ?? 1;
   assertFinite('gain', gain);
   const flip = opts.flipFilter ?? false;
-  if (typeof flip !== 'boolean') throw new TypeError(`flipFilter must be a boolean, got ${String(flip)}`);
+  if (typeof flip !== 'boolean') throw new TypeError(`flipFilter must be a boolean, got ${show(flip)}`);
   const fd = readFilter('f', f);
   const [fw, fh] = filterSize(fd);
   assertAllFinite('x', x4.data);
@@ -538,6 +547,14 @@ export interface SetupFilterOptions {
   dtype?: DType;
 }
 
+const SETUP_FILTER_KEYS: Record<keyof SetupFilterOptions, true> = {
+  normalize: true,
+  flipFilter: true,
+  gain: true,
+  separable: true,
+  dtype: true,
+};
+
 /**
  * The official `torch_utils.ops.upfirdn2d.setup_filter`: `f` null → `[1]`; a scalar → one tap;
  * if `separable` is null it becomes `ndim == 1 && numel >= 8`; a non-separable 1-D filter becomes
@@ -545,6 +562,7 @@ export interface SetupFilterOptions {
  * `gain^(ndim/2)`. Returns a 1-D `[n]` or 2-D `[fh, fw]` ndarray.
  */
 export function setupFilter(f: Upfirdn2dFilter, opts: SetupFilterOptions = {}): NdArray<FloatArray> {
+  assertOptions('opts', opts, SETUP_FILTER_KEYS);
   const { normalize = true, flipFilter = false, gain = 1, separable = null, dtype = 'float32' } = opts;
   assertFinite('gain', gain);
   let fd = readFilter('f', f) ?? { data: Float64Array.of(1), shape: [1] as [number] };
@@ -579,12 +597,15 @@ export interface Filter2dOptions {
   gain?: number;
 }
 
+const FILTER2D_KEYS: Record<keyof Filter2dOptions, true> = { padding: true, flipFilter: true, gain: true };
+
 /**
  * The official `filter2d`: filter without resampling, padded so that the output has the input's
  * size plus the extra `padding` — upfirdn2d with padding
  * `[x0 + fw//2, x1 + (fw−1)//2, y0 + fh//2, y1 + (fh−1)//2]`.
  */
 export function filter2d(x: NdArray, f: Upfirdn2dFilter, opts: Filter2dOptions = {}): NdArray<FloatArray> {
+  assertOptions('opts', opts, FILTER2D_KEYS);
   const [px0, px1, py0, py1] = parsePadding('padding', opts.padding ?? 0);
   const [fw, fh] = filterSize(readFilter('f', f));
   const fl = Math.floor;
@@ -608,6 +629,7 @@ export function upsample2d(
   f: Upfirdn2dFilter,
   opts: Upsample2dOptions = {},
 ): NdArray<FloatArray> {
+  assertOptions('opts', opts, { ...FILTER2D_KEYS, up: true });
   const [upx, upy] = parseScaling('up', opts.up ?? 2);
   const [px0, px1, py0, py1] = parsePadding('padding', opts.padding ?? 0);
   const [fw, fh] = filterSize(readFilter('f', f));
@@ -638,6 +660,7 @@ export function downsample2d(
   f: Upfirdn2dFilter,
   opts: Downsample2dOptions = {},
 ): NdArray<FloatArray> {
+  assertOptions('opts', opts, { ...FILTER2D_KEYS, down: true });
   const [downx, downy] = parseScaling('down', opts.down ?? 2);
   const [px0, px1, py0, py1] = parsePadding('padding', opts.padding ?? 0);
   const [fw, fh] = filterSize(readFilter('f', f));
