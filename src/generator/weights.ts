@@ -11,7 +11,17 @@
  * - each layer: conv weight N(0, 1), bias 0, magnitude_ema 1, style affine weight N(0, 1) and bias 1,
  *   up/down filters designed from the geometry (`designLowpassFilter`, float32 like the buffers).
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  readdirSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { GeneratorConfig, SynthesisGeometry } from './types.js';
 import { computeGeometry } from './stylegan3/geometry.js';
@@ -99,8 +109,24 @@ export async function generatorFromSnapshot<G extends AnyGenerator = Generator>(
 export async function loadGenerator<G extends AnyGenerator = Generator>(path: string): Promise<G> {
   if (typeof path !== 'string' || path.length === 0)
     throw new TypeError(`path must be a non-empty string, got ${String(path)}`);
-  if (path.endsWith('.pkl')) {
-    if (!existsSync(path)) throw new RangeError(`path ${JSON.stringify(path)} does not exist`);
+  if (!existsSync(path)) throw new RangeError(`path ${JSON.stringify(path)} does not exist`);
+  // Decide by contents, not by the name (`net.pickle`, `net.PKL`): a file is read as a pickle when it
+  // starts with the PROTO opcode 0x80 (protocol ≥ 2, as torch/pickle write them); a folder as the
+  // golden directory format.
+  if (!statSync(path).isDirectory()) {
+    const head = new Uint8Array(2);
+    const fd = openSync(path, 'r');
+    try {
+      readSync(fd, head, 0, 2, 0);
+    } finally {
+      closeSync(fd);
+    }
+    if (head[0] !== 0x80 || head[1] < 2 || head[1] > 5)
+      throw new RangeError(
+        `${JSON.stringify(path)} is a file but not a network pickle (it does not start with the pickle protocol ` +
+          `header 0x80 0x02–0x05, got 0x${head[0].toString(16).padStart(2, '0')} 0x${head[1].toString(16).padStart(2, '0')}); ` +
+          'give an official network .pkl or a generator directory (init_kwargs.json + state/)',
+      );
     const modPath = '../io/pickle/network.js';
     const mod = (await import(/* @vite-ignore */ modPath)) as {
       readNetworkPickle(bytes: Uint8Array): GeneratorSnapshot;

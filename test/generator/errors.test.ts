@@ -4,7 +4,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, rmSync, unlinkSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -97,7 +97,24 @@ test('bad transforms are rejected', () => {
 test('missing or misshapen weight files and bad directories give clear errors', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'aliasfree-bad-'));
   try {
-    await assert.rejects(loadGenerator(join(dir, 'nowhere')), /init_kwargs.json is missing/);
+    await assert.rejects(loadGenerator(join(dir, 'nowhere')), /nowhere" does not exist/);
+    // A pickle is recognised by its contents whatever its name; a file that is not one says so.
+    for (const name of ['net.pickle', 'net.PKL']) {
+      cpSync(join(GOLD, 'network.pkl'), join(dir, name));
+      const g = await loadGenerator(join(dir, name));
+      assert.equal(g.config.imgResolution, 32, name);
+      g.dispose();
+    }
+    writeFileSync(join(dir, 'notes.pkl'), 'not a pickle');
+    await assert.rejects(
+      loadGenerator(join(dir, 'notes.pkl')),
+      /notes\.pkl" is a file but not a network pickle .*got 0x6e 0x6f/,
+    );
+    mkdirSync(join(dir, 'empty'));
+    await assert.rejects(
+      loadGenerator(join(dir, 'empty')),
+      /is not a generator directory: .*init_kwargs.json is missing/,
+    );
     cpSync(GOLD, join(dir, 'g'), { recursive: true });
     const key = 'synthesis.L3_36_32.weight';
     unlinkSync(join(dir, 'g', 'state', `${key}.npy`));

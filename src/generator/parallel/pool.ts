@@ -172,7 +172,9 @@ export class GeneratorPool {
     const flat = flattenLatents(z, this.zDim);
     const n = flat.length / this.zDim;
     if (typeof psi !== 'number' || !Number.isFinite(psi))
-      throw new TypeError(`psi must be a finite number, got ${psi}`);
+      throw new TypeError(
+        `psi must be a finite number, got ${typeof psi === 'string' ? JSON.stringify(psi) : String(psi)}`,
+      );
     const opts: BlockOptions = {
       psi,
       cutoff: cutoff ?? null,
