@@ -24,19 +24,19 @@ import * as tf from '@tensorflow/tfjs-core';
 export interface ConvOptions {
   /** Stride s ≥ 1 (same along both axes). */
   stride?: number;
-  /** Zero padding p on every side, 0 ≤ p ≤ k − 1. */
-  pad?: number;
+  /** Zero padding p on every side (or [p_h, p_w]), 0 ≤ p ≤ k − 1. */
+  pad?: number | [number, number];
 }
 
 type Pads4 = [[number, number], [number, number], [number, number], [number, number]];
 
-function pads(p: number): Pads4 | 'valid' {
-  return p === 0
+function pads(ph: number, pw: number): Pads4 | 'valid' {
+  return ph === 0 && pw === 0
     ? 'valid'
     : [
         [0, 0],
-        [p, p],
-        [p, p],
+        [ph, ph],
+        [pw, pw],
         [0, 0],
       ];
 }
@@ -70,40 +70,39 @@ function zeroInsert(g: tf.Tensor4D, s: number, h1: number, w1: number): tf.Tenso
   return y;
 }
 
-const cache = new Map<string, (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor4D>();
+type ConvFn = (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor4D;
+const cache = new Map<string, ConvFn>();
 
-function convFn(stride: number, pad: number): (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor4D {
-  const key = `${stride}/${pad}`;
+/** The differentiable conv for one (stride, padding): a tf.customGrad whose backward uses itself. */
+function convFn(stride: number, ph: number, pw: number): ConvFn {
+  const key = `${stride}/${ph}/${pw}`;
   const hit = cache.get(key);
   if (hit) return hit;
   const fn = tf.customGrad(((x: tf.Tensor, w: tf.Tensor, save: tf.GradSaveFunc) => {
     save([x, w]);
-    const value = tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, pads(pad));
+    const value = tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, pads(ph, pw));
     return {
       value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xs, ws] = saved as [tf.Tensor4D, tf.Tensor4D];
         const [, h, wd] = xs.shape;
-        const k = ws.shape[0];
-        const h1 = h + 2 * pad - k + 1;
-        const w1 = wd + 2 * pad - k + 1;
+        const [kh, kw] = ws.shape;
+        const h1 = h + 2 * ph - kh + 1;
+        const w1 = wd + 2 * pw - kw + 1;
         const g = zeroInsert(dy as tf.Tensor4D, stride, h1, w1);
         // ∂L/∂x: full correlation of ḡ with the flipped, in/out-swapped kernel, cropped by p.
         const wt = tf.transpose(tf.reverse(ws, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
-        const dx = conv2dDiff(g, wt, { pad: k - 1 - pad });
+        const dx = convFn(1, kh - 1 - ph, kw - 1 - pw)(g, wt);
         // ∂L/∂w: correlate the padded input with ḡ, channels of x as batch, N as channels.
-        const xp = pad > 0 ? (tf.pad(xs, pads(pad) as Pads4) as tf.Tensor4D) : xs;
+        const xp = ph > 0 || pw > 0 ? (tf.pad(xs, pads(ph, pw) as Pads4) as tf.Tensor4D) : xs;
         const xt = tf.transpose(xp, [3, 1, 2, 0]) as tf.Tensor4D; // [Ci, H+2p, W+2p, N]
         const gt = tf.transpose(g, [1, 2, 0, 3]) as tf.Tensor4D; // [h1, w1, N, Co]
-        const dwT = conv2dDiff(xt, gt, {}); // [Ci, k, k, Co]
+        const dwT = convFn(1, 0, 0)(xt, gt); // [Ci, kh, kw, Co]
         const dw = tf.transpose(dwT, [1, 2, 0, 3]);
         return [dx, dw];
       },
     };
-  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (
-    x: tf.Tensor4D,
-    w: tf.Tensor4D,
-  ) => tf.Tensor4D;
+  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as ConvFn;
   cache.set(key, fn);
   return fn;
 }
@@ -111,7 +110,8 @@ function convFn(stride: number, pad: number): (x: tf.Tensor4D, w: tf.Tensor4D) =
 /**
  * y = conv2d(x, w) (cross-correlation, NHWC × HWIO, symmetric zero padding, stride), with
  * gradients with respect to both x and w that are themselves differentiable (any order).
- * Output [N, ⌊(H + 2p − k)/s⌋ + 1, ⌊(W + 2p − k)/s⌋ + 1, Cₒ].
+ * Output [N, ⌊(H + 2p − k)/s⌋ + 1, ⌊(W + 2p − k)/s⌋ + 1, Cₒ]. Kernels may be rectangular
+ * [kh, kw, Cᵢ, Cₒ] with `pad` = [p_h, p_w], 0 ≤ p ≤ k − 1 along each axis.
  */
 export function conv2dDiff(
   x: tf.Tensor4D,
@@ -120,17 +120,23 @@ export function conv2dDiff(
 ): tf.Tensor4D {
   if (x.rank !== 4) throw new RangeError(`x must be rank 4 (NHWC), got rank ${x.rank}`);
   if (w.rank !== 4) throw new RangeError(`w must be rank 4 (HWIO), got rank ${w.rank}`);
-  const k = w.shape[0];
-  if (w.shape[1] !== k) throw new RangeError(`w must be square, got ${w.shape[0]}×${w.shape[1]}`);
+  const [kh, kw] = w.shape;
   if (w.shape[2] !== x.shape[3])
     throw new RangeError(`w input channels ${w.shape[2]} must equal x channels ${x.shape[3]}`);
   if (!Number.isInteger(stride) || stride < 1)
     throw new RangeError(`stride must be an integer >= 1, got ${stride}`);
-  if (!Number.isInteger(pad) || pad < 0 || pad > k - 1)
-    throw new RangeError(`pad must be an integer in [0, ${k - 1}] (kernel ${k}), got ${pad}`);
-  if (x.shape[1] + 2 * pad < k || x.shape[2] + 2 * pad < k)
+  const [ph, pw] = typeof pad === 'number' ? [pad, pad] : pad;
+  for (const [p, k] of [
+    [ph, kh],
+    [pw, kw],
+  ])
+    if (!Number.isInteger(p) || p < 0 || p > k - 1)
+      throw new RangeError(
+        `pad must be an integer in [0, ${k - 1}] (kernel ${k}), got ${JSON.stringify(pad)}`,
+      );
+  if (x.shape[1] + 2 * ph < kh || x.shape[2] + 2 * pw < kw)
     throw new RangeError(
-      `x spatial size ${x.shape[1]}×${x.shape[2]} is smaller than the kernel ${k} after padding ${pad}`,
+      `x spatial size ${x.shape[1]}×${x.shape[2]} is smaller than the kernel ${kh}×${kw} after padding ${JSON.stringify(pad)}`,
     );
-  return convFn(stride, pad)(x, w);
+  return convFn(stride, ph, pw)(x, w);
 }

@@ -1,0 +1,212 @@
+/**
+ * `conv2dDiff`'s custom backward (the only hand-written gradient of the training code), checked
+ * against central finite differences of a float64 evaluation: first order (∂L/∂x, ∂L/∂w of
+ * L = Σ R ⊙ sin(conv(x, w))) and second order (∂/∂w and ∂/∂x of L₂ = Σ (∂L/∂x)², the shape of R1),
+ * for strides 1 and 2, paddings 0 … k − 1 and kernels 1 and 3, on the wasm backend.
+ * Also the zero gradients registered for comparisons, and argument errors.
+ */
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs-core';
+import { setBackend } from '../../src/generator/backend.js';
+import { conv2dDiff } from '../../src/train/differentiable-conv.js';
+import { ensureTrainingGradients } from '../../src/train/gradients.js';
+import { Rng } from '../../src/generator/rng.js';
+
+before(async () => {
+  await setBackend('wasm');
+  await ensureTrainingGradients();
+});
+
+interface Shape {
+  n: number;
+  h: number;
+  w: number;
+  ci: number;
+  co: number;
+  k: number;
+  stride: number;
+  pad: number;
+}
+
+/** Float64 conv (NHWC × HWIO, zero padding, stride): y and its output size. */
+function conv64(x: Float64Array, w: Float64Array, s: Shape): { y: Float64Array; ho: number; wo: number } {
+  const { n, h, w: W, ci, co, k, stride, pad } = s;
+  const ho = Math.floor((h + 2 * pad - k) / stride) + 1;
+  const wo = Math.floor((W + 2 * pad - k) / stride) + 1;
+  const y = new Float64Array(n * ho * wo * co);
+  for (let b = 0; b < n; b++)
+    for (let i = 0; i < ho; i++)
+      for (let j = 0; j < wo; j++)
+        for (let o = 0; o < co; o++) {
+          let acc = 0;
+          for (let a = 0; a < k; a++)
+            for (let c = 0; c < k; c++) {
+              const yi = i * stride + a - pad;
+              const xj = j * stride + c - pad;
+              if (yi < 0 || yi >= h || xj < 0 || xj >= W) continue;
+              for (let q = 0; q < ci; q++)
+                acc += x[((b * h + yi) * W + xj) * ci + q] * w[((a * k + c) * ci + q) * co + o];
+            }
+          y[((b * ho + i) * wo + j) * co + o] = acc;
+        }
+  return { y, ho, wo };
+}
+
+/** L = Σ R ⊙ sin(y) and its exact float64 gradient with respect to x (the transposed conv). */
+function loss64(
+  x: Float64Array,
+  w: Float64Array,
+  R: Float64Array,
+  s: Shape,
+): { L: number; gx: Float64Array } {
+  const { n, h, w: W, ci, co, k, stride, pad } = s;
+  const { y, ho, wo } = conv64(x, w, s);
+  let L = 0;
+  const gx = new Float64Array(x.length);
+  for (let b = 0; b < n; b++)
+    for (let i = 0; i < ho; i++)
+      for (let j = 0; j < wo; j++)
+        for (let o = 0; o < co; o++) {
+          const idx = ((b * ho + i) * wo + j) * co + o;
+          L += R[idx] * Math.sin(y[idx]);
+          const d = R[idx] * Math.cos(y[idx]);
+          for (let a = 0; a < k; a++)
+            for (let c = 0; c < k; c++) {
+              const yi = i * stride + a - pad;
+              const xj = j * stride + c - pad;
+              if (yi < 0 || yi >= h || xj < 0 || xj >= W) continue;
+              for (let q = 0; q < ci; q++)
+                gx[((b * h + yi) * W + xj) * ci + q] += d * w[((a * k + c) * ci + q) * co + o];
+            }
+        }
+  return { L, gx };
+}
+
+/** L₂ = Σ (∂L/∂x)² in float64. */
+function reg64(x: Float64Array, w: Float64Array, R: Float64Array, s: Shape): number {
+  const { gx } = loss64(x, w, R, s);
+  let acc = 0;
+  for (const v of gx) acc += v * v;
+  return acc;
+}
+
+/** Central differences of f at every element of `v` (step 1e-6, float64). */
+function numericGrad(v: Float64Array, f: () => number): Float64Array {
+  const g = new Float64Array(v.length);
+  const eps = 1e-6;
+  for (let i = 0; i < v.length; i++) {
+    const keep = v[i];
+    v[i] = keep + eps;
+    const fp = f();
+    v[i] = keep - eps;
+    const fm = f();
+    v[i] = keep;
+    g[i] = (fp - fm) / (2 * eps);
+  }
+  return g;
+}
+
+function assertGradClose(got: ArrayLike<number>, want: Float64Array, tol: number, what: string): void {
+  let scale = 0;
+  for (const v of want) scale = Math.max(scale, Math.abs(v));
+  let worst = 0;
+  for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]));
+  assert.ok(worst <= tol * scale, `${what}: max |Δ| ${worst} > ${tol}·${scale}`);
+}
+
+const shapes: Shape[] = [
+  { n: 2, h: 5, w: 6, ci: 2, co: 3, k: 3, stride: 1, pad: 0 },
+  { n: 2, h: 5, w: 5, ci: 2, co: 3, k: 3, stride: 1, pad: 1 },
+  { n: 1, h: 4, w: 5, ci: 3, co: 2, k: 3, stride: 1, pad: 2 },
+  { n: 2, h: 7, w: 6, ci: 2, co: 2, k: 3, stride: 2, pad: 1 },
+  { n: 2, h: 6, w: 6, ci: 2, co: 3, k: 3, stride: 2, pad: 0 },
+  { n: 2, h: 4, w: 4, ci: 3, co: 2, k: 1, stride: 1, pad: 0 },
+  { n: 1, h: 6, w: 5, ci: 2, co: 2, k: 1, stride: 2, pad: 0 },
+];
+
+for (const s of shapes) {
+  const label = `k ${s.k}, stride ${s.stride}, pad ${s.pad}, x [${s.n}, ${s.h}, ${s.w}, ${s.ci}] → ${s.co}`;
+  test(`conv2dDiff: forward, first- and second-order gradients equal float64 finite differences (${label})`, () => {
+    const rng = new Rng(`conv ${label}`);
+    const x = Float64Array.from(rng.normals(s.n * s.h * s.w * s.ci));
+    const w = Float64Array.from(rng.normals(s.k * s.k * s.ci * s.co), (v) => v * 0.5);
+    // Round to float32 first, so that both sides see the same inputs.
+    for (const a of [x, w]) for (let i = 0; i < a.length; i++) a[i] = Math.fround(a[i]);
+    const { y, ho, wo } = conv64(x, w, s);
+    const R = Float64Array.from(rng.normals(y.length), Math.fround);
+    const xt = tf.tensor4d(Float32Array.from(x), [s.n, s.h, s.w, s.ci]);
+    const wt = tf.tensor4d(Float32Array.from(w), [s.k, s.k, s.ci, s.co]);
+    const Rt = tf.tensor4d(Float32Array.from(R), [s.n, ho, wo, s.co]);
+    const yt = conv2dDiff(xt, wt, { stride: s.stride, pad: s.pad });
+    assert.deepEqual(yt.shape, [s.n, ho, wo, s.co]);
+    assertGradClose(yt.dataSync(), y, 1e-6, 'forward');
+
+    const L = (a: tf.Tensor, b: tf.Tensor) =>
+      tf.sum(
+        tf.mul(Rt, tf.sin(conv2dDiff(a as tf.Tensor4D, b as tf.Tensor4D, { stride: s.stride, pad: s.pad }))),
+      );
+    const [gx, gw] = tf.grads(L)([xt, wt]);
+    assertGradClose(
+      gx.dataSync(),
+      numericGrad(x, () => loss64(x, w, R, s).L),
+      1e-5,
+      'first order ∂L/∂x',
+    );
+    assertGradClose(gx.dataSync(), loss64(x, w, R, s).gx, 1e-5, 'first order ∂L/∂x (exact)');
+    assertGradClose(
+      gw.dataSync(),
+      numericGrad(w, () => loss64(x, w, R, s).L),
+      1e-5,
+      'first order ∂L/∂w',
+    );
+
+    // Second order: L₂ = Σ (∂L/∂x)², differentiated with respect to w and x.
+    const L2 = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.grad((u: tf.Tensor) => L(u, b))(a)));
+    const [g2x, g2w] = tf.grads(L2)([xt, wt]);
+    assertGradClose(
+      g2w.dataSync(),
+      numericGrad(w, () => reg64(x, w, R, s)),
+      1e-4,
+      'second order ∂L₂/∂w',
+    );
+    assertGradClose(
+      g2x.dataSync(),
+      numericGrad(x, () => reg64(x, w, R, s)),
+      1e-4,
+      'second order ∂L₂/∂x',
+    );
+    tf.dispose([xt, wt, Rt, yt, gx, gw, g2x, g2w]);
+  });
+}
+
+test('comparisons have zero gradients (second-order masks of leaky ReLU and clamp)', () => {
+  const x = tf.tensor1d([-1.5, -0.2, 0.3, 2]);
+  // d/dx of Σ (∂ Σ lrelu(x)² / ∂x) = Σ 2·slope(x)²·x → 2·slope², mask terms contribute nothing.
+  const g = tf.grad((v: tf.Tensor) =>
+    tf.sum(tf.grad((u: tf.Tensor) => tf.sum(tf.square(tf.leakyRelu(u, 0.2))))(v)),
+  )(x);
+  const want = [2 * 0.04, 2 * 0.04, 2, 2];
+  Array.from(g.dataSync()).forEach((v, i) =>
+    assert.ok(Math.abs(v - want[i]) < 1e-6, `lrelu: ${v} vs ${want[i]}`),
+  );
+  const c = tf.grad((v: tf.Tensor) =>
+    tf.sum(tf.grad((u: tf.Tensor) => tf.sum(tf.square(tf.clipByValue(u, -1, 1))))(v)),
+  )(x);
+  assert.deepEqual(Array.from(c.dataSync()), [0, 2, 2, 0]);
+  tf.dispose([x, g, c]);
+});
+
+test('conv2dDiff: argument errors name the argument and the value', () => {
+  const x = tf.zeros([1, 4, 4, 2]) as tf.Tensor4D;
+  const w = tf.zeros([3, 3, 2, 1]) as tf.Tensor4D;
+  assert.throws(() => conv2dDiff(x, w, { pad: 3 }), /pad must be an integer in \[0, 2\].*got 3/);
+  assert.throws(() => conv2dDiff(x, w, { stride: 0 }), /stride must be an integer >= 1, got 0/);
+  assert.throws(
+    () => conv2dDiff(x, tf.zeros([3, 3, 3, 1]) as tf.Tensor4D),
+    /input channels 3 must equal x channels 2/,
+  );
+  assert.throws(() => conv2dDiff(tf.zeros([4, 4, 2]) as unknown as tf.Tensor4D, w), /x must be rank 4/);
+  assert.throws(() => conv2dDiff(tf.zeros([1, 1, 1, 2]) as tf.Tensor4D, w), /smaller than the kernel 3×3/);
+  tf.dispose([x, w]);
+});
