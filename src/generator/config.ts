@@ -13,11 +13,15 @@
  */
 import type { GeneratorConfig, LadderSwitches } from './types.js';
 import { OFFICIAL_DEFAULTS, powCR } from './stylegan3/geometry.js';
+import { isStyleGAN2Config, type StyleGAN2Config } from './stylegan2/config.js';
 
 export { OFFICIAL_DEFAULTS };
 
 /** Names of the presets in `configs`. */
 export type ConfigName = 'D' | 'E' | 'F' | 'G' | 'H' | 'T' | 'R';
+
+/** Names of the StyleGAN2 presets in `configs` (the ladder below D). */
+export type StyleGAN2ConfigName = 'A' | 'B' | 'C';
 
 /** Magnitude-EMA decay of the official training loop: 0.5^(batch / 20000), a half-life of 20k images. */
 export function magnitudeEmaBetaForBatch(batch: number): number {
@@ -209,6 +213,53 @@ const H: GeneratorConfig = {
   ladder: { ...G.ladder, learnedInputTransform: true },
 };
 
+/**
+ * Config A (spec §2.1): the official StyleGAN2 generator (`training.networks_stylegan2.Generator`)
+ * at the ladder's 256² ablation capacity (the ADA "paper256" setting): learned 4×4 constant,
+ * per-pixel noise, 8 mapping layers, output skips, [1,3,3,1] resampling, clamp 256; channels
+ * C(res) = min(C_base/res, C_max) = 512 (4–32), 256 (64), 128 (128), 64 (256).
+ */
+const A: StyleGAN2Config = {
+  network: 'stylegan2',
+  /** s_N: the ladder's ablation resolution (FFHQ-U 256²). */
+  imgResolution: 256,
+  imgChannels: 3,
+  zDim: 512,
+  wDim: 512,
+  cDim: 0,
+  /** 8 mapping layers (2 from D on). */
+  mappingLayers: 8,
+  /** C_base = 2^14 (256² ablation capacity). */
+  channelBase: 16384,
+  channelMax: 512,
+  /** a ToRGB after every block; the RGB image upsampled with [1,3,3,1] and summed. */
+  architecture: 'skip',
+  /** per-pixel noise with learned strength (off from C on). */
+  useNoise: true,
+  convClamp: 256,
+  /** binomial up-sampling filter (outer product, normalised). */
+  resampleFilter: [1, 3, 3, 1],
+  numFp16Res: 4,
+  mappingLrMultiplier: 0.01,
+  wAvgBeta: 0.998,
+  /** the learned 4×4×512 constant. */
+  input: 'const',
+  fourierSamplingRate: 4,
+  fourierBandwidth: 2,
+};
+
+/**
+ * Config B (spec §2.2): A with the learned constant replaced by Fourier features — 512 channels,
+ * fixed frequencies uniform in the disc of radius 2 (the band of a 4×4 map, s = 4), random
+ * phases, sampled on the 4×4 canvas without margin, then a learned 512×512 linear mix (the
+ * official SynthesisInput without its learned transform), so the input can be translated and
+ * rotated (`synthesis(ws, {transform})`).
+ */
+const B: StyleGAN2Config = { ...A, input: 'fourier', resampleFilter: [1, 3, 3, 1] };
+
+/** Config C (spec §2.2): B without the per-pixel noise inputs. */
+const C: StyleGAN2Config = { ...B, useNoise: false, resampleFilter: [1, 3, 3, 1] };
+
 function deepFreeze<T extends object>(o: T): Readonly<T> {
   for (const v of Object.values(o)) if (v && typeof v === 'object') deepFreeze(v);
   return Object.freeze(o);
@@ -216,12 +267,18 @@ function deepFreeze<T extends object>(o: T): Readonly<T> {
 
 /**
  * Named presets (frozen plain objects; spread them to change a field).
+ * - `A`, `B`, `C`: StyleGAN2 (`network: 'stylegan2'`), with Fourier features (B), without noise (C),
+ *   at 256² with the ablation capacity; `createGenerator` builds a `StyleGAN2Generator` from them.
  * - `T`, `R`: the official stylegan3-t / stylegan3-r exactly as train.py builds them for datasets
  *   (1024², C_base 2^15/2^16, C_max 512/1024, batch-32 magnitude EMA). For the 256² ablation capacity
  *   use `configAt('T', 256, { ablation: true })` (C_base 2^14/2^15, batch 64).
  * - `D`–`H`: the rigid ladder steps of spec §2.5 at 256² with the ablation capacity.
  */
-export const configs: Readonly<Record<ConfigName, Readonly<GeneratorConfig>>> = deepFreeze({
+export const configs: Readonly<Record<ConfigName, Readonly<GeneratorConfig>>> &
+  Readonly<Record<StyleGAN2ConfigName, Readonly<StyleGAN2Config>>> = deepFreeze({
+  A,
+  B,
+  C,
   D,
   E,
   F,
@@ -269,14 +326,35 @@ export const ABLATION_CAPACITY: Readonly<Record<ConfigName, Capacity>> = ladderC
 export function configAt(
   name: ConfigName,
   imgResolution: number,
+  opts?: { ablation?: boolean },
+): GeneratorConfig;
+/** A–C: a copy of the StyleGAN2 preset at `imgResolution` (its capacity already is the ablation one). */
+export function configAt(
+  name: StyleGAN2ConfigName,
+  imgResolution: number,
+  opts?: { ablation?: boolean },
+): StyleGAN2Config;
+export function configAt(
+  name: ConfigName | StyleGAN2ConfigName,
+  imgResolution: number,
+  opts?: { ablation?: boolean },
+): GeneratorConfig | StyleGAN2Config;
+export function configAt(
+  name: ConfigName | StyleGAN2ConfigName,
+  imgResolution: number,
   { ablation = false }: { ablation?: boolean } = {},
-): GeneratorConfig {
-  const base = (configs as Record<string, GeneratorConfig | undefined>)[name];
-  if (base === undefined) {
+): GeneratorConfig | StyleGAN2Config {
+  const preset = (configs as Record<string, GeneratorConfig | StyleGAN2Config | undefined>)[name];
+  if (preset === undefined) {
     throw new RangeError(
       `name must be one of ${Object.keys(configs).join(', ')}, got ${JSON.stringify(name)}`,
     );
   }
+  if (isStyleGAN2Config(preset)) {
+    return { ...preset, imgResolution, resampleFilter: [...(preset.resampleFilter ?? [1, 3, 3, 1])] };
+  }
+  const base = preset as GeneratorConfig;
+  name = name as ConfigName;
   const out: GeneratorConfig = { ...base, imgResolution, ladder: { ...base.ladder } };
   if (ablation) {
     Object.assign(out, ABLATION_CAPACITY[name]);

@@ -182,7 +182,9 @@ test('every preset runs at 16 px with small capacity, output finite and shaped',
       image.dataSync().every((x) => Number.isFinite(x)),
       `${name}: finite`,
     );
-    assert.equal(g.layerInfo().length, g.geometry.layers.length);
+    // StyleGAN2 presets (A–C, skip architecture): 2·blocks − 1 convs and one ToRGB per block.
+    const layers = 'geometry' in g ? g.geometry.layers.length : 3 * g.layout.blocks.length - 1;
+    assert.equal(g.layerInfo().length, layers);
     image.dispose();
     g.dispose();
   }

@@ -157,6 +157,8 @@ export function mappingReference(
   });
 }
 
+let nextId = 0;
+
 /** A ready-to-run StyleGAN2 generator. Create with `createGenerator(configs.A)`, `loadGenerator` or `generatorFromSnapshot`. */
 export class StyleGAN2Generator {
   /** Tells it apart from the StyleGAN3 `Generator`. */
@@ -172,6 +174,8 @@ export class StyleGAN2Generator {
   private variables: Map<string, tf.Variable> | null = null;
   private bufferTensors: Map<string, tf.Tensor> | null = null;
   private disposed = false;
+  /** Distinguishes the tf.Variable names of several generators. */
+  private readonly id = nextId++;
 
   /** Use the factory functions; `state` must already be validated (`validateStyleGAN2State`). */
   constructor(layout: StyleGAN2Layout, state: StateDict, initKwargs: Record<string, unknown> | null = null) {
@@ -311,7 +315,8 @@ export class StyleGAN2Generator {
 
   /**
    * Every trainable parameter as a tf.Variable, keyed by its official state-dict name (made from
-   * the current state on first call; owned and disposed by the generator).
+   * the current state on first call; owned and disposed by the generator). The variables' own
+   * names are `stylegan2_<generator id>/<key>` (tfjs variable names are global).
    */
   params(): Map<string, tf.Variable> {
     this.alive();
@@ -320,7 +325,10 @@ export class StyleGAN2Generator {
       for (const e of styleGAN2StateLayout(this.layout)) {
         if (!e.trainable) continue;
         const s = this.state.get(e.key)!;
-        this.variables.set(e.key, tf.variable(tf.tensor(s.data, e.shape, 'float32'), true, `G.${e.key}`));
+        const init = tf.tensor(s.data, e.shape, 'float32');
+        // tf.variable names are global: prefix each generator's own id.
+        this.variables.set(e.key, tf.variable(init, true, `stylegan2_${this.id}/${e.key}`));
+        init.dispose();
       }
     }
     return this.variables;
@@ -333,7 +341,8 @@ export class StyleGAN2Generator {
       this.bufferTensors = new Map();
       for (const e of styleGAN2StateLayout(this.layout)) {
         if (e.trainable) continue;
-        this.bufferTensors.set(e.key, tf.tensor(this.state.get(e.key)!.data, e.shape, 'float32'));
+        // Kept: the first call may come from inside a tf.tidy (e.g. a loss under tf.grad).
+        this.bufferTensors.set(e.key, tf.keep(tf.tensor(this.state.get(e.key)!.data, e.shape, 'float32')));
       }
     }
     return this.bufferTensors;
