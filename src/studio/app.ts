@@ -45,6 +45,7 @@ const anim = {
   translateRadius: 0.125, // image widths
   rotate: false,
   rotateSpeed: 0.02, // turns per second
+  noise: false,
 };
 
 let worker: Worker;
@@ -227,7 +228,6 @@ const slotViews: [SlotView, SlotView] = [slotView(''), slotView('-b')];
 
 // Network panel --------------------------------------------------------------------------------
 
-const CONFIG_NAMES = ['D', 'E', 'F', 'G', 'H', 'T', 'R'];
 const RESOLUTIONS = [16, 32, 64, 128, 256, 512, 1024];
 
 function networkControls(slot: number): HTMLElement {
@@ -235,8 +235,9 @@ function networkControls(slot: number): HTMLElement {
   const cur = nets[slot]?.url.kind === 'config' ? nets[slot]!.url : DEFAULT_NETWORK;
   const c = cur as Extract<UrlNetwork, { kind: 'config' }>;
   const cfg = el('select', { 'data-testid': `config${suffix}` });
-  for (const n of CONFIG_NAMES) cfg.append(el('option', { value: n, text: n }));
-  cfg.value = c.config;
+  // The worker says which presets the library has (filled in on 'ready').
+  cfg.append(el('option', { value: c.config, text: c.config }));
+  configSelects.push({ select: cfg, initial: c.config });
   const res = el('select', { 'data-testid': `resolution${suffix}` });
   for (const r of RESOLUTIONS) res.append(el('option', { value: String(r), text: `${r}²` }));
   res.value = String(c.resolution);
@@ -301,6 +302,7 @@ function networkControls(slot: number): HTMLElement {
   );
 }
 const servedSelects: HTMLSelectElement[] = [];
+const configSelects: { select: HTMLSelectElement; initial: string }[] = [];
 
 panel(
   'Networks',
@@ -310,7 +312,7 @@ panel(
     () => sideBySide,
     (v) => {
       sideBySide = v;
-      if (v && !nets[1]) loadNetwork(1, { ...DEFAULT_NETWORK, config: 'R' } as UrlNetwork, null);
+      if (v && !nets[1]) loadNetwork(1, partnerNetwork(), null);
       layoutSlots();
     },
     'side-by-side',
@@ -370,13 +372,21 @@ syncers.push(() => (noiseSelect.value = state.noiseMode));
 const noisePanel = panel(
   'Noise (StyleGAN2)',
   el('label', { class: 'row' }, el('span', { text: 'mode' }), noiseSelect),
-  numberControl('noise seed', 'noiseSeed', 0, 1000, 1),
-  el('p', { class: 'hint', text: 'StyleGAN3 networks have no noise inputs.' }),
+  checkControl(
+    'animate (random: new noise every frame)',
+    () => anim.noise,
+    (v) => (anim.noise = v),
+    'animate-noise',
+  ),
+  el('p', {
+    class: 'hint',
+    text: 'Only StyleGAN2 networks with noise inputs (A, B) have noise; C and StyleGAN3 have none.',
+  }),
 );
 
 // Equivariance --------------------------------------------------------------------------------
 
-panel(
+const eqPanel = panel(
   'Equivariance',
   numberControl('translate x', 'tx', -1, 1, 0.001, 'translate-x'),
   numberControl('translate y', 'ty', -1, 1, 0.001, 'translate-y'),
@@ -497,6 +507,13 @@ for (const v of slotViews) {
   });
 }
 
+/** The network B gets when side by side is switched on: A's size with R (or T beside R). */
+function partnerNetwork(): UrlNetwork {
+  const a = nets[0].url;
+  const base = a.kind === 'config' ? a : (DEFAULT_NETWORK as Extract<UrlNetwork, { kind: 'config' }>);
+  return { ...base, config: base.config === 'R' ? 'T' : 'R' };
+}
+
 function layoutSlots(): void {
   slotViews[1].root.hidden = !(sideBySide && nets[1]);
   views.classList.toggle('two', !slotViews[1].root.hidden);
@@ -600,6 +617,10 @@ function onReply(m: WorkerReply): void {
       ready = true;
       backendName = m.backend;
       backendEl.textContent = `backend: ${m.detail}`;
+      for (const { select, initial } of configSelects) {
+        select.replaceChildren(...m.configs.map((n) => el('option', { value: n, text: n })));
+        select.value = m.configs.includes(initial) ? initial : 'T';
+      }
       loadNetwork(0, nets[0].url, null);
       if (nets[1]) loadNetwork(1, nets[1].url, null);
       break;
@@ -611,6 +632,7 @@ function onReply(m: WorkerReply): void {
       if (m.slot === 0) fillLayers(m.info);
       if (m.slot === 1) layoutSlots();
       noisePanel.classList.toggle('disabled', !m.info.hasNoise);
+      eqPanel.classList.toggle('disabled', !m.info.hasTransform);
       showMessage('');
       changed();
       break;
@@ -767,7 +789,8 @@ let lastTick = 0;
 function tick(t: number): void {
   const dt = lastTick ? Math.min((t - lastTick) / 1000, 0.25) : 0;
   lastTick = t;
-  if (dt > 0 && (anim.latent || anim.translate || anim.rotate) && !inFlight) {
+  const noisy = anim.noise && state.noiseMode === 'random';
+  if (dt > 0 && (anim.latent || anim.translate || anim.rotate || noisy) && !inFlight) {
     if (anim.latent) state.seed = Math.round((state.seed + anim.latentSpeed * dt) * 1e4) / 1e4;
     if (anim.translate) {
       animPhase += anim.translateSpeed * dt;
@@ -851,7 +874,7 @@ document.addEventListener('keydown', (e) => {
       break;
     case 'b':
       sideBySide = !sideBySide;
-      if (sideBySide && !nets[1]) loadNetwork(1, { ...DEFAULT_NETWORK, config: 'R' } as UrlNetwork, null);
+      if (sideBySide && !nets[1]) loadNetwork(1, partnerNetwork(), null);
       layoutSlots();
       break;
     case 'p':

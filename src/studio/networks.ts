@@ -4,17 +4,48 @@
  * capacity unless told otherwise) and network pickles parsed by the pure-TypeScript reader.
  * A network that would not fit the browser's memory is refused before anything is allocated.
  */
-import { configAt, configFromInitKwargs, ladderCapacity, type ConfigName } from '../generator/config.js';
+import {
+  configAt,
+  configFromInitKwargs,
+  configs,
+  ladderCapacity,
+  type ConfigName,
+} from '../generator/config.js';
 import { computeGeometry } from '../generator/stylegan3/geometry.js';
 import { Generator } from '../generator/stylegan3/generator.js';
 import { initialState, validateState } from '../generator/state-init.js';
 import { numel, stateLayout } from '../generator/state.js';
 import { looksLikePickle, readNetworkPickle } from '../io/pickle/network.js';
 import type { SynthesisGeometry } from '../generator/types.js';
+import {
+  isStyleGAN2Config,
+  isStyleGAN2Kwargs,
+  resolveStyleGAN2Config,
+  styleGAN2ConfigFromInitKwargs,
+  type StyleGAN2Config,
+} from '../generator/stylegan2/config.js';
+import {
+  styleGAN2Layout,
+  styleGAN2StateLayout,
+  type StyleGAN2Layout,
+} from '../generator/stylegan2/layout.js';
+import { styleGAN2InitialState, validateStyleGAN2State } from '../generator/stylegan2/state.js';
+import { StyleGAN2Generator } from '../generator/stylegan2/generator.js';
 import type { NetworkInfo, StudioLayer } from './protocol.js';
 
-/** Built-in StyleGAN3 configs the studio offers. */
-export const STUDIO_CONFIGS: readonly ConfigName[] = ['D', 'E', 'F', 'G', 'H', 'T', 'R'];
+/** A network the studio runs: StyleGAN3 (`Generator`, configs D–R) or StyleGAN2 (A–C). */
+export type StudioGenerator = Generator | StyleGAN2Generator;
+
+/** True for a StyleGAN2 generator (noise inputs, block captures, a transform only with Fourier input). */
+export function isStyleGAN2(gen: StudioGenerator): gen is StyleGAN2Generator {
+  return gen instanceof StyleGAN2Generator;
+}
+
+/**
+ * Built-in configs the studio offers: every preset of `configs` (the StyleGAN2 ones A–C once the
+ * library has them, then D–H, T, R), in alphabetical order.
+ */
+export const STUDIO_CONFIGS: readonly string[] = Object.keys(configs).sort();
 
 /** Output resolutions the built-in configs may take (powers of two). */
 export const STUDIO_RESOLUTIONS: readonly number[] = [16, 32, 64, 128, 256, 512, 1024];
@@ -35,9 +66,19 @@ export function estimateBytes(geometry: SynthesisGeometry): number {
   return weights + maps * 4 * 3;
 }
 
-/** Throw a RangeError naming the need and the budget when the geometry does not fit. */
-export function checkFits(geometry: SynthesisGeometry, what: string): void {
-  const need = estimateBytes(geometry);
+/** `estimateBytes` for a StyleGAN2 layout: weights twice, and each block's maps (x and img). */
+export function estimateStyleGAN2Bytes(layout: StyleGAN2Layout): number {
+  const weights = styleGAN2StateLayout(layout).reduce((a, l) => a + numel(l.shape), 0) * 4 * 2;
+  const maps = layout.blocks.reduce(
+    (a, b) => a + b.resolution ** 2 * (b.outChannels + layout.config.imgChannels),
+    0,
+  );
+  return weights + maps * 4 * 3;
+}
+
+/** Throw a RangeError naming the need and the budget when a network does not fit. */
+export function checkFits(geometry: SynthesisGeometry | StyleGAN2Layout, what: string): void {
+  const need = 'blocks' in geometry ? estimateStyleGAN2Bytes(geometry) : estimateBytes(geometry);
   if (need > MEMORY_BUDGET_BYTES) {
     throw new RangeError(
       `${what} is too large for the browser's memory: it needs about ${(need / 2 ** 20).toFixed(0)} MiB ` +
@@ -52,8 +93,8 @@ export function configNetwork(
   resolution: number,
   channelMax: number,
   weightSeed: number,
-): Generator {
-  if (!STUDIO_CONFIGS.includes(name as ConfigName))
+): StudioGenerator {
+  if (!STUDIO_CONFIGS.includes(name))
     throw new RangeError(`config must be one of ${STUDIO_CONFIGS.join(', ')}, got ${JSON.stringify(name)}`);
   if (!STUDIO_RESOLUTIONS.includes(resolution))
     throw new RangeError(`resolution must be one of ${STUDIO_RESOLUTIONS.join(', ')}, got ${resolution}`);
@@ -72,14 +113,21 @@ export function configNetwork(
  * A generator from the bytes of a network pickle (`G_ema`). Errors say what is wrong: not a pickle,
  * not a network pickle, a network class the studio does not run, too large.
  */
-export function pickleNetwork(bytes: Uint8Array, name: string): Generator {
+export function pickleNetwork(bytes: Uint8Array, name: string): StudioGenerator {
   if (!looksLikePickle(bytes))
     throw new TypeError(`${name} is not a network pickle (it does not start with a pickle header)`);
   const snap = readNetworkPickle(bytes, { what: name });
   const cls = snap.initKwargs.class_name;
+  if (isStyleGAN2Kwargs(snap.initKwargs)) {
+    const layout = styleGAN2Layout(resolveStyleGAN2Config(styleGAN2ConfigFromInitKwargs(snap.initKwargs)));
+    checkFits(layout, name);
+    return new StyleGAN2Generator(layout, validateStyleGAN2State(layout, snap.state, name), {
+      ...snap.initKwargs,
+    });
+  }
   if (typeof cls === 'string' && !/networks_stylegan3\.Generator$/.test(cls))
     throw new TypeError(
-      `${name} holds a ${cls}, which the studio does not run (it runs training.networks_stylegan3.Generator)`,
+      `${name} holds a ${cls}, which the studio does not run (it runs the StyleGAN3 and StyleGAN2 generators)`,
     );
   const geometry = computeGeometry(configFromInitKwargs(snap.initKwargs));
   checkFits(geometry, name);
@@ -87,7 +135,8 @@ export function pickleNetwork(bytes: Uint8Array, name: string): Generator {
 }
 
 /** The layer list and facts the page shows for a generator (`input`, layers, `output`). */
-export function networkInfo(gen: Generator, name: string): NetworkInfo {
+export function networkInfo(gen: StudioGenerator, name: string): NetworkInfo {
+  if (isStyleGAN2(gen)) return styleGAN2Info(gen, name);
   const g = gen.geometry;
   const input: StudioLayer = {
     name: 'input',
@@ -122,5 +171,41 @@ export function networkInfo(gen: Generator, name: string): NetworkInfo {
     layers: [input, ...layers, output],
     hasNoise: false,
     hasTransform: true,
+  };
+}
+
+/**
+ * A StyleGAN2 network's maps: what its synthesis captures, block by block (`b<res>.x`, the
+ * features, and `b<res>.img`, the running RGB image of the skip architecture), then `output`.
+ * Every map has s = res and no cutoff below s/2 (StyleGAN2 does not band-limit its layers).
+ */
+function styleGAN2Info(gen: StyleGAN2Generator, name: string): NetworkInfo {
+  const c = gen.config;
+  const map = (n: string, res: number, channels: number): StudioLayer => ({
+    name: n,
+    size: res,
+    channels,
+    samplingRate: res,
+    cutoff: null,
+    halfWidth: null,
+    radial: false,
+  });
+  const layers: StudioLayer[] = [];
+  for (const b of gen.layout.blocks) {
+    layers.push(map(`b${b.resolution}.x`, b.resolution, b.outChannels));
+    if (b.torgb || c.architecture === 'skip')
+      layers.push(map(`b${b.resolution}.img`, b.resolution, c.imgChannels));
+  }
+  layers.push(map('output', c.imgResolution, c.imgChannels));
+  return {
+    name,
+    architecture: 'stylegan2',
+    resolution: c.imgResolution,
+    zDim: c.zDim,
+    numWs: gen.numWs,
+    parameters: gen.parameterBreakdown().total,
+    layers,
+    hasNoise: c.useNoise,
+    hasTransform: c.input === 'fourier',
   };
 }

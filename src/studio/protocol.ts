@@ -60,9 +60,8 @@ export interface ViewState {
   mixSeed: number;
   mixFrom: number;
   mixTo: number;
-  /** StyleGAN2 noise. */
+  /** StyleGAN2 noise inputs ('random' draws new noise every frame). */
   noiseMode: NoiseMode;
-  noiseSeed: number;
   /** Image translation in image widths and rotation in turns (official visualiser units). */
   tx: number;
   ty: number;
@@ -121,7 +120,7 @@ export interface SlotFrame {
 
 /** Worker → page. */
 export type WorkerReply =
-  | { type: 'ready'; backend: string; detail: string }
+  | { type: 'ready'; backend: string; detail: string; configs: string[] }
   | { type: 'loaded'; id: number; slot: number; info: NetworkInfo }
   | { type: 'load-error'; id: number; slot: number; message: string }
   | { type: 'frame'; id: number; frames: SlotFrame[]; totalMs: number }

@@ -17,11 +17,18 @@ import '@tensorflow/tfjs-backend-webgpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { setFilteredLreluAlgorithm } from '../generator/ops/filtered-lrelu.js';
 import { Rng } from '../generator/rng.js';
-import type { Generator } from '../generator/stylegan3/generator.js';
-import { configNetwork, networkInfo, pickleNetwork } from './networks.js';
+import {
+  configNetwork,
+  isStyleGAN2,
+  networkInfo,
+  pickleNetwork,
+  STUDIO_CONFIGS,
+  type StudioGenerator,
+} from './networks.js';
 import type {
   NetworkInfo,
   NetworkSource,
+  NoiseMode,
   SlotFrame,
   ViewState,
   WorkerReply,
@@ -44,7 +51,7 @@ interface WorkerScope {
 const scope = self as unknown as WorkerScope;
 
 interface Slot {
-  gen: Generator;
+  gen: StudioGenerator;
   info: NetworkInfo;
   /** ws of recent (seed, ψ, mixing) keys, [numWs·wDim]. */
   ws: Map<string, Float32Array>;
@@ -125,7 +132,7 @@ async function initBackend(pref: string, threads: boolean, wasmPath: string): Pr
   throw new Error(`no tfjs backend could be initialised: ${skipped.join('; ')}`);
 }
 
-async function buildNetwork(source: NetworkSource): Promise<{ gen: Generator; name: string }> {
+async function buildNetwork(source: NetworkSource): Promise<{ gen: StudioGenerator; name: string }> {
   switch (source.kind) {
     case 'config': {
       const gen = configNetwork(source.config, source.resolution, source.channelMax, source.weightSeed);
@@ -145,17 +152,23 @@ async function buildNetwork(source: NetworkSource): Promise<{ gen: Generator; na
 }
 
 async function load(id: number, slot: number, source: NetworkSource): Promise<void> {
-  let gen: Generator | null = null;
+  let gen: StudioGenerator | null = null;
   try {
     const built = await buildNetwork(source);
     gen = built.gen;
     const info = networkInfo(gen, built.name);
-    // One tiny forward proves the weights fit the backend before the old network goes.
-    tf.tidy(() => {
-      const z = tf.zeros([1, gen!.config.zDim]);
-      const r = gen!.generate(z);
+    // One forward proves the weights fit the backend before the old network goes; the maps it
+    // captures are the ones the layer list offers.
+    const g = gen;
+    const captured = tf.tidy(() => {
+      const z = tf.zeros([1, g.config.zDim]) as tf.Tensor2D;
+      const r = isStyleGAN2(g)
+        ? g.generate(z, { capture: true, noiseMode: 'none' })
+        : g.generate(z, { capture: true });
       r.image.dataSync();
+      return Object.keys(r.layers ?? {});
     });
+    info.layers = info.layers.filter((L) => L.name === 'output' || captured.includes(L.name));
     slots[slot]?.gen.dispose();
     slots[slot] = { gen, info, ws: new Map(), reference: null };
     post({ type: 'loaded', id, slot, info });
@@ -212,11 +225,18 @@ function framesWs(s: Slot, st: ViewState): Float32Array {
 async function synthesize(
   s: Slot,
   ws: Float32Array,
-  transform: number[],
+  transform: number[] | null,
   capture: boolean,
+  noiseMode: NoiseMode,
 ): Promise<Map<string, { shape: number[]; data: Float32Array }>> {
   const w = tf.tensor3d(ws, [1, s.gen.numWs, s.gen.config.wDim]);
-  const r = s.gen.synthesis(w, { transform, capture });
+  const r = isStyleGAN2(s.gen)
+    ? s.gen.synthesis(w, {
+        transform: s.info.hasTransform ? transform : null,
+        capture,
+        noiseMode: s.info.hasNoise ? noiseMode : 'none',
+      })
+    : s.gen.synthesis(w, { transform, capture });
   w.dispose();
   const maps = new Map<string, { shape: number[]; data: Float32Array }>();
   try {
@@ -237,19 +257,23 @@ async function renderSlot(slot: number, layerName: string, st: ViewState): Promi
   if (!s) throw new Error(`no network in slot ${slot}`);
   const t0 = performance.now();
   const res = s.info.resolution;
-  const tx = st.roundPixels ? roundToPixels(st.tx, res) : st.tx;
-  const ty = st.roundPixels ? roundToPixels(st.ty, res) : st.ty;
-  const M = imageTransform(tx, ty, st.rotate);
+  // Networks without an input transform (StyleGAN2 config A) ignore the equivariance widget.
+  const moves = s.info.hasTransform;
+  const tx = !moves ? 0 : st.roundPixels ? roundToPixels(st.tx, res) : st.tx;
+  const ty = !moves ? 0 : st.roundPixels ? roundToPixels(st.ty, res) : st.ty;
+  const turns = moves ? st.rotate : 0;
+  const M = imageTransform(tx, ty, turns);
   const inv = invertAffine(M);
   const layer = s.info.layers.find((L) => L.name === layerName) ?? s.info.layers[s.info.layers.length - 1];
   const ws = framesWs(s, st);
-  const identity = isIdentity(tx, ty, st.rotate);
+  const identity = isIdentity(tx, ty, turns);
   const wantEq = st.eq && !identity;
-  const maps = await synthesize(s, ws, inv, layer.name !== 'output' || wantEq);
+  const maps = await synthesize(s, ws, inv, layer.name !== 'output' || wantEq, st.noiseMode);
   let eqPsnrDb: Record<string, number | null> | null = null;
   if (wantEq) {
-    const key = `${st.seed}|${st.psi}|${st.cutoff}|${st.mix}|${st.mixSeed}|${st.mixFrom}|${st.mixTo}`;
-    if (s.reference?.key !== key) s.reference = { key, maps: await synthesize(s, ws, IDENTITY, true) };
+    const key = `${st.seed}|${st.psi}|${st.cutoff}|${st.mix}|${st.mixSeed}|${st.mixFrom}|${st.mixTo}|${st.noiseMode}`;
+    if (s.reference?.key !== key)
+      s.reference = { key, maps: await synthesize(s, ws, IDENTITY, true, st.noiseMode) };
     eqPsnrDb = {};
     for (const L of s.info.layers) {
       const ref = s.reference.maps.get(L.name);
@@ -313,7 +337,7 @@ scope.onmessage = (e: MessageEvent<WorkerRequest>) => {
       case 'init':
         try {
           const detail = await initBackend(m.backend, m.threads, m.wasmPath);
-          post({ type: 'ready', backend: tf.getBackend(), detail });
+          post({ type: 'ready', backend: tf.getBackend(), detail, configs: [...STUDIO_CONFIGS] });
         } catch (err) {
           post({ type: 'fatal', message: message(err) });
         }

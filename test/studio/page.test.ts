@@ -212,6 +212,36 @@ test('bad input: a message on the page, and the previous network keeps working',
   assert.ok(relMaxError(after[0].image.data, before[0].image.data) > 0.01);
 });
 
+test('a StyleGAN2 network.pkl (golden s2_32) loads with its block maps and renders as Node does (const noise)', async () => {
+  const { page } = studio;
+  const S2 = goldenPath('stylegan2', 's2_32');
+  await page.getByTestId('network-file').setInputFiles(join(S2, 'network.pkl'));
+  await page.waitForFunction(
+    () => (document.querySelector('[data-testid=layer-select]')?.textContent ?? '').includes('b16.x'),
+    null,
+    { timeout: 120_000 },
+  );
+  await waitReady(page);
+  const options = await layerOptions();
+  assert.deepEqual(options.slice(0, 2), ['b4.x', 'b4.img']);
+  assert.equal(options[options.length - 1], 'output');
+  const gen = await loadGenerator(S2);
+  const [frame] = await setAndRead(page, { seed: 4, tx: 0, ty: 0, layer: 'b16.x', noiseMode: 'const' });
+  const z = tf.tensor2d(new Rng(4).normals(32), [1, 32]);
+  const ws = gen.mapping(z);
+  const ref = (gen as unknown as { synthesis(ws: tf.Tensor, o: object): SynthesisResult }).synthesis(ws, {
+    noiseMode: 'const',
+    capture: true,
+  });
+  try {
+    assert.ok(relMaxError(frame.image.data, ref.image.dataSync()) <= 1e-4);
+    assert.ok(relMaxError(frame.map.data, ref.layers!['b16.x'].dataSync()) <= 1e-4);
+  } finally {
+    tf.dispose([z, ws, ref.image, ...Object.values(ref.layers!)]);
+    gen.dispose();
+  }
+});
+
 test('no request left the local server and no console error was logged', () => {
   assert.deepEqual(studio.outside, []);
   assert.deepEqual(studio.errors, []);
