@@ -18,6 +18,7 @@ import {
 } from './options.js';
 import { REPORT_DEFAULTS } from '../report/defaults.js';
 import { addStudioCommand } from './studio.js';
+import { addTrainCommands } from './train.js';
 
 /** Strip frames: an integer >= 2 (frame 0 is the reference). */
 function stripFrames(value: string): number {
@@ -214,6 +215,7 @@ export function buildProgram(): Command {
     });
 
   addStudioCommand(program);
+  addTrainCommands(program);
   return program;
 }
 
