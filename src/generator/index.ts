@@ -1,5 +1,6 @@
 /**
- * aliasfree/generator — the StyleGAN3 generator (configs T, R and the ladder D–H) on TensorFlow.js.
+ * aliasfree/generator — the StyleGAN3 generator (configs T, R and the ladder D–H) and the StyleGAN2
+ * generator (configs A, B, C) on TensorFlow.js.
  * See ../../docs and the API contract (shared/docs/api.md, section `aliasfree/generator`).
  */
 export * from './types.js';
@@ -28,7 +29,33 @@ export {
   initKwargsFromConfig,
   stateLayout,
 } from './weights.js';
-export type { GeneratorSnapshot, StateDict, StateTensor } from './weights.js';
+export type { GeneratorSnapshot, StateDict, StateTensor, AnyGenerator } from './weights.js';
+export { StyleGAN2Generator, mappingReference } from './stylegan2/generator.js';
+export type {
+  StyleGAN2SynthesisOptions,
+  StyleGAN2LayerInfo,
+  NoiseMode,
+  StyleGAN2Params,
+  StyleGAN2SynthesisResult,
+} from './stylegan2/generator.js';
+export {
+  isStyleGAN2Config,
+  isStyleGAN2Kwargs,
+  resolveStyleGAN2Config,
+  styleGAN2ConfigFromInitKwargs,
+  STYLEGAN2_DEFAULTS,
+} from './stylegan2/config.js';
+export type {
+  StyleGAN2Config,
+  ResolvedStyleGAN2Config,
+  StyleGAN2Architecture,
+  StyleGAN2Input,
+} from './stylegan2/config.js';
+export { styleGAN2Layout, styleGAN2StateLayout, styleGAN2ParameterBreakdown } from './stylegan2/layout.js';
+export type { StyleGAN2Layout, StyleGAN2BlockSpec, StyleGAN2LayerSpec } from './stylegan2/layout.js';
+export { ensureGradients } from './ops/gradients.js';
+export { upfirdn2dTf, filter2dTf, upsample2dTf, downsample2dTf, conv2dResampleTf } from './ops/resample.js';
+export type { ResampleFilter, Conv2dResampleOptions } from './ops/resample.js';
 export { Rng } from './rng.js';
 export { memoryLimits, setMemoryLimits } from './limits.js';
 export {
