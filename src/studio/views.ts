@@ -2,7 +2,8 @@
  * The studio's map views, as the official visualiser computes them (spec §4.7, `viz/renderer.py`):
  *
  * - channel view: 3 consecutive channels as RGB or 1 as grey from a base channel; optional
- *   per-channel normalisation by max |x|; gain ×10^(dB/20); display `x·127.5 + 128` clamped to uint8.
+ *   per-channel normalisation by max |x|; gain ×10^(dB/20); display `x·127.5 + 128` clamped to
+ *   [0, 255] and truncated to uint8 (as torch's `.to(uint8)`).
  * - FFT view: signal = all channels or the shown ones; each channel minus its spatial mean, times a
  *   separable symmetric Kaiser window (β); |DFT|² summed over channels, DC moved to the centre,
  *   divided by its mean over all bins, in dB; `[−R, +R]` dB mapped through a viridis-like colour map.
@@ -54,7 +55,7 @@ export function channelView(data: Float32Array, shape: readonly number[], opts: 
       scale = gain / Math.min(Math.max(m, 1e-8), 1e8);
     }
     for (let i = 0; i < H * W; i++) {
-      const v = data[base + i] * scale * 127.5 + 128;
+      const v = Math.floor(data[base + i] * scale * 127.5 + 128);
       if (chans.length === 1) out[4 * i] = out[4 * i + 1] = out[4 * i + 2] = v;
       else out[4 * i + k] = v;
     }

@@ -28,7 +28,7 @@ after(async () => {
   built?.cleanup();
 });
 
-test('WebGL (SwiftShader) renders the same image and layer as wasm in Node within 1e-3·max', async () => {
+test('WebGL (SwiftShader) renders the same image and layer as wasm in Node within 1e-3·max', async (t) => {
   const backend = (await studio.page.getByTestId('backend').textContent()) ?? '';
   assert.match(backend, /^backend: webgl/);
   const cfg = configAt('T', 16, { ablation: true });
@@ -44,6 +44,7 @@ test('WebGL (SwiftShader) renders the same image and layer as wasm in Node withi
     assert.equal(frame.layer, layer);
     const eImage = relMaxError(frame.image.data, ref.image.dataSync());
     const eLayer = relMaxError(frame.map.data, ref.layers![layer].dataSync());
+    t.diagnostic(`max|Δ|/max|ref|: image ${eImage.toExponential(2)}, ${layer} ${eLayer.toExponential(2)}`);
     assert.ok(eImage <= 1e-3, `image: ${eImage}`);
     assert.ok(eLayer <= 1e-3, `${layer}: ${eLayer}`);
   } finally {
