@@ -70,7 +70,7 @@ export function addTrainCommands(program: Command): void {
     .option('--out <dir>', 'parent folder of the run folder', 'training-runs')
     .option(
       '--workers <n>',
-      'threads (1 = this thread; data-parallel workers are not implemented yet)',
+      'data-parallel ranks: this thread + n−1 worker threads, one core each (the batch is split evenly)',
       positiveInt,
       1,
     )
@@ -149,8 +149,6 @@ export async function runTrainCommand(
     if (!opts.quiet) process.stderr.write(s + '\n');
   };
   say(`backend: ${describeBackend(info)}`);
-  if (opts.workers > 1)
-    say(`--workers ${opts.workers}: data-parallel workers are not implemented yet; training on one thread`);
   const { train } = await import('../train/run.js');
   const r = await train({
     ...opts,

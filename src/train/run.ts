@@ -9,25 +9,22 @@ import * as tf from '@tensorflow/tfjs-core';
 import { existsSync, mkdirSync, readdirSync, readFileSync, appendFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { ensureBackend } from '../generator/backend.js';
-import { computeGeometry } from '../generator/stylegan3/geometry.js';
-import { configFromInitKwargs } from '../generator/config.js';
-import { initialState } from '../generator/state-init.js';
 import type { StateDict, StateTensor } from '../generator/state.js';
 import { Rng } from '../generator/rng.js';
-import { createGenerator, generatorFromSnapshot, type AnyGenerator } from '../generator/weights.js';
+import { generatorFromSnapshot, type AnyGenerator } from '../generator/weights.js';
+import { seededGeneratorState, trainingGenerator } from './networks.js';
 import { Generator } from '../generator/stylegan3/generator.js';
 import { StyleGAN2Generator } from '../generator/stylegan2/generator.js';
-import { styleGAN2ConfigFromInitKwargs } from '../generator/stylegan2/config.js';
 import {
   createDiscriminator,
   discriminatorConfigFromInitKwargs,
   discriminatorFromState,
   type Discriminator,
 } from './discriminator.js';
-import { lossPhase, type LossGenerator } from './loss.js';
-import { StyleGAN2Training } from './stylegan2-generator.js';
+import { lossPhase } from './loss.js';
 import { trainConfig, type TrainArgs, type TrainConfig } from './config.js';
-import { buildPhases, trainingLoop, type LoopProgress, type TickReport, type TrainNetwork } from './loop.js';
+import { buildPhases, trainingLoop, type LoopProgress, type PhaseCall, type TickReport } from './loop.js';
+import { DataParallelPhases } from './parallel.js';
 import {
   readTrainingSnapshot,
   snapshotFileName,
@@ -59,6 +56,8 @@ export interface TrainOptions extends Omit<TrainArgs, 'resolution' | 'channels' 
   out: string;
   /** Grid of G_ema images per snapshot, columns × rows (default 4 × 4). */
   grid?: [number, number];
+  /** Ranks of data-parallel training: this thread plus `workers − 1` worker threads (default 1). */
+  workers?: number;
   /** Called with each progress line (default: nothing). */
   log?(line: string): void;
 }
@@ -69,52 +68,6 @@ export interface TrainResult {
   snapshots: string[];
   progress: LoopProgress;
   config: TrainConfig;
-}
-
-/** A training generator with the loop's view (variables + current state) and lossPhase's. */
-interface TrainG extends TrainNetwork, LossGenerator {
-  dispose(): void;
-}
-
-function withState(params: Map<string, tf.Variable>, base: () => StateDict): () => StateDict {
-  return () => {
-    const s = base();
-    for (const [k, v] of params)
-      s.set(k, { shape: [...v.shape], data: Float32Array.from(v.dataSync() as Float32Array) });
-    return s;
-  };
-}
-
-async function trainingGenerator(initKwargs: Record<string, unknown>, state: StateDict): Promise<TrainG> {
-  const gen = await generatorFromSnapshot<AnyGenerator>({ initKwargs, state });
-  if (gen instanceof StyleGAN2Generator) {
-    const t = new StyleGAN2Training(gen);
-    const stateDict = withState(t.params, () => gen.stateDict());
-    return {
-      params: t.params,
-      get numWs() {
-        return t.numWs;
-      },
-      mapping: (z, c, o) => t.mapping(z, c, o),
-      synthesis: (ws, o) => t.synthesis(ws, o),
-      stateDict,
-      dispose: () => gen.dispose(),
-    };
-  }
-  const t = (gen as Generator).trainable();
-  gen.dispose();
-  return Object.assign(t, {}) as unknown as TrainG;
-}
-
-/** Fresh seeded state of the generator train.py would build from `kwargs`. */
-async function seededGeneratorState(kwargs: Record<string, unknown>, seed: number): Promise<StateDict> {
-  if (kwargs.class_name === 'training.networks_stylegan2.Generator') {
-    const g = await createGenerator(styleGAN2ConfigFromInitKwargs(kwargs), { seed: `G:${seed}` });
-    const s = g.stateDict();
-    g.dispose();
-    return s;
-  }
-  return initialState(computeGeometry(configFromInitKwargs(kwargs)), `G:${seed}`);
 }
 
 function sameArchitecture(
@@ -180,6 +133,14 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   if (!(opts.kimg > 0)) throw new RangeError(`kimg must be > 0, got ${opts.kimg}`);
   const ds = ImageDataset.open(opts.data, { xflip: opts.mirror ?? false, resolution: opts.resolution });
   const cfg = trainConfig({ ...opts, resolution: ds.resolution, channels: ds.channels, cDim: 0 });
+  const workers = opts.workers ?? 1;
+  if (!Number.isSafeInteger(workers) || workers < 1)
+    throw new RangeError(`workers must be a positive integer, got ${workers}`);
+  const mbstd = (cfg.D_kwargs.epilogue_kwargs as { mbstd_group_size: number }).mbstd_group_size;
+  if (cfg.batch % workers !== 0 || cfg.batch / workers < mbstd)
+    throw new RangeError(
+      `batch ${cfg.batch} must split into ${workers} equal shares of at least the minibatch-stddev group ${mbstd} (train.py: --batch-gpu >= --mbstd-group)`,
+    );
   // Networks: seeded as train.py builds them, or from the resume snapshot.
   let gState = await seededGeneratorState(cfg.G_kwargs, seed);
   const dTmp = await createDiscriminator(discriminatorConfigFromInitKwargs(cfg.D_kwargs), {
@@ -297,6 +258,34 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     }
     log(`snapshot ${file}`);
   };
+  const local = async (call: PhaseCall) =>
+    lossPhase(G, D, {
+      phase: call.phase,
+      realImg: call.realImg,
+      genZ: call.genZ,
+      gain: call.gain,
+      curNimg: call.curNimg,
+      r1Gamma: cfg.loss.r1Gamma,
+      styleMixingProb: cfg.loss.styleMixingProb,
+      plWeight: cfg.loss.plWeight,
+      plBatchShrink: cfg.loss.plBatchShrink,
+      plDecay: cfg.loss.plDecay,
+      plMean: call.plMean,
+      blurInitSigma: cfg.loss.blurInitSigma,
+      blurFadeKimg: cfg.loss.blurFadeKimg,
+      seed: `${seed}:${call.seed}`,
+    });
+  const dp =
+    workers > 1
+      ? await DataParallelPhases.start(workers, {
+          backend: tf.getBackend(),
+          gKwargs: cfg.G_kwargs,
+          dKwargs: cfg.D_kwargs,
+          G,
+          D,
+          loss: cfg.loss,
+        })
+      : null;
   try {
     const progress = await trainingLoop({
       G,
@@ -314,26 +303,11 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       start,
       nextReals: (n) => ds.batch(sampler.take(n)),
       onTick,
-      runPhase: async (call) =>
-        lossPhase(G, D, {
-          phase: call.phase,
-          realImg: call.realImg,
-          genZ: call.genZ,
-          gain: call.gain,
-          curNimg: call.curNimg,
-          r1Gamma: cfg.loss.r1Gamma,
-          styleMixingProb: cfg.loss.styleMixingProb,
-          plWeight: cfg.loss.plWeight,
-          plBatchShrink: cfg.loss.plBatchShrink,
-          plDecay: cfg.loss.plDecay,
-          plMean: call.plMean,
-          blurInitSigma: cfg.loss.blurInitSigma,
-          blurFadeKimg: cfg.loss.blurFadeKimg,
-          seed: `${seed}:${call.seed}`,
-        }),
+      runPhase: (call) => (dp ? dp.run(call, { G, D }, local) : local(call)),
     });
     return { runDir, snapshots, progress, config: cfg };
   } finally {
+    await dp?.close();
     G.dispose();
     D.dispose();
   }
