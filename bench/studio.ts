@@ -1,7 +1,8 @@
 /**
  * Frames per second of aliasfree studio in headless Chromium (system browser, GPU disabled, so the
  * page runs the wasm backend), for T at 64², 128² and 256² with the CLI's capacity (C_max 64):
- * `node --import tsx bench/studio.ts [--frames N] [--res 64,128,256] [--backend wasm]`.
+ * `node --import tsx bench/studio.ts [--frames N] [--res 64,128,256] [--backend wasm] [--threads]`
+ * (`--threads`: the threaded wasm build, which the server's cross-origin isolation allows).
  *
  * Each measurement is N consecutive renders, each with a new translation (what the translation
  * animation and dragging do: the ws stay cached, synthesis runs every frame), timed from the request
@@ -24,6 +25,7 @@ const opt = (name: string, dflt: string) => {
 const frames = Number(opt('--frames', '10'));
 const resolutions = opt('--res', '64,128,256').split(',').map(Number);
 const backend = opt('--backend', 'wasm');
+const threads = args.includes('--threads') ? '&threads=1' : '';
 
 const dir = mkdtempSync(join(tmpdir(), 'aliasfree-studio-bench-'));
 const app = join(dir, 'app');
@@ -39,7 +41,7 @@ try {
   console.log(`| ------- | ---- | ------- | -------- | -------- |`);
   for (const res of resolutions) {
     const page = await browser.newPage();
-    await page.goto(`${server.url}?backend=${backend}#net=T,${res},64,0&eq=0`);
+    await page.goto(`${server.url}?backend=${backend}${threads}#net=T,${res},64,0&eq=0`);
     await page.getByTestId('status').filter({ hasText: 'ready' }).waitFor({ timeout: 600_000 });
     const used = ((await page.getByTestId('backend').textContent()) ?? '')
       .replace(/^backend: /, '')
