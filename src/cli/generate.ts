@@ -3,22 +3,24 @@
  * the input Fourier features (an equivariant generator moves its whole image; texture sticking
  * shows as details that stay put) or walks between the latents of consecutive seeds.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import ndarray from 'ndarray';
 import { setBackend, describeBackend } from '../generator/backend.js';
 import type { CliBackendName } from './options.js';
-import type { ConfigName } from '../generator/config.js';
-import type { Generator } from '../generator/stylegan3/generator.js';
+import type { ConfigName, StyleGAN2ConfigName } from '../generator/config.js';
+import { StyleGAN2Generator, type NoiseMode } from '../generator/stylegan2/generator.js';
+import type { AnyGenerator } from '../generator/weights.js';
 import { imageToPng, tensorToTiles } from '../viz/figures/images.js';
 import { encodeGif } from '../io/gif.js';
 import { GeneratorPool } from '../generator/parallel/pool.js';
-import { buildGenerator, latents } from './build.js';
+import { buildAnyGenerator, latents } from './build.js';
 import { progress } from './progress.js';
+import { countFiles, prepareOutDir } from './output.js';
 
 export interface GenerateOptions {
-  config: ConfigName;
+  config: ConfigName | StyleGAN2ConfigName;
   weights?: string;
   resolution: number;
   channelBase?: number;
@@ -32,7 +34,18 @@ export interface GenerateOptions {
   backend: CliBackendName;
   /** Worker threads (default 1 = this thread): each image is split across them by channels. */
   workers?: number;
+  /** StyleGAN2 only: per-pixel noise 'random' (official default), 'const' or 'none'. */
+  noiseMode?: NoiseMode;
   quiet?: boolean;
+}
+
+/**
+ * synthesis(ws, transform) of either generator; StyleGAN2 gets the noise mode, StyleGAN3 has no
+ * noise inputs.
+ */
+function synthesize(gen: AnyGenerator, ws: tf.Tensor3D, transform: number[] | null, noiseMode?: NoiseMode) {
+  if (gen instanceof StyleGAN2Generator) return gen.synthesis(ws, { transform, noiseMode });
+  return gen.synthesis(ws, { transform });
 }
 
 /** Transform of frame k of an animation: the inverse image transform written into the input. */
@@ -60,7 +73,7 @@ async function toNd(t: tf.Tensor4D) {
  * z-only interface cannot take, so it stays on this thread).
  */
 async function animationFrames(
-  gen: Generator,
+  gen: AnyGenerator,
   opts: GenerateOptions,
   ws: tf.Tensor3D,
   pool: GeneratorPool | null,
@@ -82,7 +95,7 @@ async function animationFrames(
         const b = tf.slice(ws, [(i + 1) % n, 0, 0], [1, -1, -1]);
         return tf.add(tf.mul(a, 1 - f), tf.mul(b, f)) as tf.Tensor3D;
       });
-      image = gen.synthesis(wk, {}).image;
+      image = synthesize(gen, wk, null, opts.noiseMode).image;
       wk.dispose();
     } else if (pool) {
       const transform = animationTransform(opts.animate as 'translate' | 'rotate', k, opts.frames);
@@ -90,9 +103,12 @@ async function animationFrames(
       image = tf.tensor4d(data, shape);
     } else {
       const w0 = tf.slice(ws, [0, 0, 0], [1, -1, -1]);
-      image = gen.synthesis(w0, {
-        transform: animationTransform(opts.animate as 'translate' | 'rotate', k, opts.frames),
-      }).image;
+      image = synthesize(
+        gen,
+        w0,
+        animationTransform(opts.animate as 'translate' | 'rotate', k, opts.frames),
+        opts.noiseMode,
+      ).image;
       w0.dispose();
     }
     const [tile] = tensorToTiles(await toNd(image), { range: [-1, 1] });
@@ -106,16 +122,42 @@ async function animationFrames(
 export async function runGenerate(opts: GenerateOptions): Promise<{ files: string[] }> {
   const info = await setBackend(opts.backend);
   if (!opts.quiet) process.stderr.write(`backend: ${describeBackend(info)}\n`);
-  const gen = await buildGenerator({ ...opts, config: opts.config });
-  mkdirSync(opts.out, { recursive: true });
+  const gen = await buildAnyGenerator({ ...opts, config: opts.config });
+  const sg2 = gen instanceof StyleGAN2Generator ? gen : null;
+  if (opts.noiseMode !== undefined && !sg2) {
+    gen.dispose();
+    throw new RangeError(
+      `--noise-mode ${opts.noiseMode} applies to StyleGAN2 generators (configs A–C or StyleGAN2 weights); this one has no noise inputs`,
+    );
+  }
+  if (sg2 && opts.noiseMode !== undefined && opts.noiseMode !== 'none' && !sg2.config.useNoise) {
+    gen.dispose();
+    throw new RangeError(
+      `--noise-mode ${opts.noiseMode}: this StyleGAN2 generator has no noise inputs (use none)`,
+    );
+  }
+  // A StyleGAN2 with the learned 4×4 constant (config A) has no input to translate or rotate.
+  let animate = opts.animate;
+  if (sg2 && sg2.config.input === 'const' && (animate === 'translate' || animate === 'rotate')) {
+    if (!opts.quiet)
+      process.stderr.write(`generate: no ${animate} GIF: this StyleGAN2 starts from a learned constant\n`);
+    animate = 'none';
+  }
+  prepareOutDir(opts.out);
   const files: string[] = [];
   const workers = opts.workers ?? 1;
   let pool: GeneratorPool | null = null;
   try {
-    if (workers > 1) {
+    if (workers > 1 && sg2) {
+      throw new RangeError('--workers: the worker pool runs StyleGAN3 generators only; use 1 for StyleGAN2');
+    }
+    if (workers > 1 && !sg2) {
       // The workers use the backend this thread got (the webgpu/tensorflow names map back to 'auto').
       const backend = info.name === 'wasm' || info.name === 'cpu' ? info.name : 'auto';
-      pool = await GeneratorPool.create(gen, { workers, backend });
+      pool = await GeneratorPool.create(gen as Exclude<AnyGenerator, StyleGAN2Generator>, {
+        workers,
+        backend,
+      });
       if (!opts.quiet) process.stderr.write(`workers: ${pool.size} (split: ${pool.split})\n`);
     }
     const zDim = gen.config.zDim;
@@ -132,7 +174,7 @@ export async function runGenerate(opts: GenerateOptions): Promise<{ files: strin
         nd = ndarray(data, shape);
       } else {
         const wi = tf.slice(ws, [i, 0, 0], [1, -1, -1]);
-        const { image } = gen.synthesis(wi, {});
+        const { image } = synthesize(gen, wi, null, opts.noiseMode);
         wi.dispose();
         nd = await toNd(image);
         image.dispose();
@@ -151,9 +193,9 @@ export async function runGenerate(opts: GenerateOptions): Promise<{ files: strin
       imageToPng(ndarray(all, [images.length, c, h, w]), file);
       files.push(file);
     }
-    if (opts.animate !== 'none') {
-      const frames = await animationFrames(gen, opts, ws, pool, zData.slice(0, zDim));
-      const file = join(opts.out, `${opts.animate}.gif`);
+    if (animate !== 'none') {
+      const frames = await animationFrames(gen, { ...opts, animate }, ws, pool, zData.slice(0, zDim));
+      const file = join(opts.out, `${animate}.gif`);
       writeFileSync(file, encodeGif(frames, { delayMs: 80 }));
       files.push(file);
     }
@@ -164,13 +206,15 @@ export async function runGenerate(opts: GenerateOptions): Promise<{ files: strin
       generator: gen.config,
       seeds: opts.seeds,
       psi: opts.psi,
-      animate: opts.animate,
+      animate,
+      noiseMode: sg2 ? (opts.noiseMode ?? 'random') : null,
       backend: info.name,
       workers: pool ? pool.size : 1,
       files,
     };
     writeFileSync(join(opts.out, 'generate.json'), JSON.stringify(meta, null, 2));
-    if (!opts.quiet) console.log(`wrote ${files.length} files to ${opts.out}`);
+    // + generate.json
+    if (!opts.quiet) console.log(`wrote ${countFiles(files.length + 1)} to ${opts.out}`);
     return { files };
   } finally {
     await pool?.close();

@@ -146,11 +146,17 @@ export function buildProgram(): Command {
     .description(
       'write PNG images (and a GIF of an input translation or latent walk) for a config or a loaded generator',
     )
-    .option('--config <name>', 'config preset (D, E, F, G, H, T, R)', configName, 'T')
+    .option('--config <name>', 'config preset (A, B, C: StyleGAN2; D, E, F, G, H, T, R)', configName, 'T')
     .option('--weights <path>', 'generator directory or official .pkl (overrides --config)')
     .option('--resolution <px>', 'output resolution for presets', resolution, 64)
     .option('--channel-base <n>', 'C_base for presets', positiveInt)
     .option('--channel-max <n>', 'C_max for presets', positiveInt)
+    .addOption(
+      new Option(
+        '--noise-mode <mode>',
+        "StyleGAN2 per-pixel noise: random (official default), const (each layer's stored noise), none",
+      ).choices(['random', 'const', 'none']),
+    )
     .option('--seeds <list>', 'latent seeds, e.g. 0-3 or 1,5,9', seedList, seedList('0-3'))
     .option('--weight-seed <n>', 'seed of the fresh weights of a preset', nonNegativeInt, 0)
     .option('--psi <value>', 'truncation psi', finiteNumber, 1)
@@ -176,12 +182,15 @@ export function buildProgram(): Command {
   program
     .command('convert')
     .description(
-      'convert an official StyleGAN3 network pickle to the directory format (init_kwargs.json + state/*.npy)',
+      'convert an official StyleGAN3 or StyleGAN2 network pickle to the directory format (init_kwargs.json + state/*.npy)',
     )
     .argument('<pkl>', 'official network pickle')
     .argument('<outDir>', 'output directory')
     .option('--key <name>', 'which network of the snapshot', 'G_ema')
-    .action(async (pklPath: string, outDir: string, opts: { key: string }) => {
+    .option('--force', 'write into a non-empty output directory (files of the same name are replaced)')
+    .action(async (pklPath: string, outDir: string, opts: { key: string; force?: boolean }) => {
+      const { prepareOutDir } = await import('./output.js');
+      prepareOutDir(outDir, '<outDir>', { refuseNonEmpty: !opts.force });
       const { convertPickleToDir } = await import('../io/pickle/network-files.js');
       const snap = convertPickleToDir(pklPath, outDir, { key: opts.key });
       console.log(`wrote ${snap.state.size} tensors and init_kwargs.json to ${outDir}`);

@@ -9,6 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { setBackend, describeBackend } from '../generator/backend.js';
 import type { CliBackendName } from './options.js';
+import { prepareOutDir } from './output.js';
 import type { ConfigName } from '../generator/config.js';
 import { PAPER_SOURCE, paperLadderRow } from '../metrics/paper.js';
 import type { Figure } from '../viz/style.js';
@@ -62,6 +63,7 @@ export async function runReport(opts: ReportOptions): Promise<ReportJson> {
     if (!opts.quiet) process.stderr.write(s + '\n');
   };
   log(`backend: ${describeBackend(info)}`);
+  prepareOutDir(opts.out); // before the measurement, so that a bad --out fails at once
   const layersApi = opts.layers === false ? null : LAYERS_API;
   const notes: string[] = [];
   if (!layersApi) notes.push('Per-layer spectra and alias energies were skipped (--no-layers).');
@@ -78,6 +80,9 @@ export async function runReport(opts: ReportOptions): Promise<ReportJson> {
     });
   } else {
     for (const name of opts.configs) {
+      if ((name as string) === 'A' || (name as string) === 'B' || (name as string) === 'C') {
+        throw new RangeError(`report: config ${name} (StyleGAN2) is not measured by the report yet; use D–R`);
+      }
       const cfg = cliConfig(name, {
         resolution: opts.resolution,
         channelBase: opts.channelBase ?? REPORT_CAPACITY[name].channelBase,

@@ -15,6 +15,7 @@ import { spectraSection } from '../report/spectra.js';
 import { layerRows, layerTableHtml } from '../report/tables.js';
 import { buildGenerator, latents } from './build.js';
 import { progress, type Progress } from './progress.js';
+import { prepareOutDir } from './output.js';
 
 export interface SpectraOptions {
   config: ConfigName;
@@ -34,7 +35,8 @@ export interface SpectraOptions {
 export async function runSpectra(opts: SpectraOptions): Promise<{ files: string[] }> {
   const info = await setBackend(opts.backend);
   if (!opts.quiet) process.stderr.write(`backend: ${describeBackend(info)}\n`);
-  const gen = await buildGenerator({ ...opts, config: opts.config });
+  prepareOutDir(opts.out); // before the measurement, so that a bad --out fails at once
+  const gen = await buildGenerator({ ...opts, config: opts.config }, 'spectra');
   const name = opts.weights ? 'weights' : opts.config;
   const files: string[] = [];
   try {
