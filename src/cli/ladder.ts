@@ -5,11 +5,12 @@
  * written to `ladder.md` and `ladder.json` (rows saved after every config, so a long run that is
  * stopped keeps what it measured).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setBackend, describeBackend } from '../generator/backend.js';
 import type { CliBackendName } from './options.js';
 import { logThrottle } from './progress.js';
+import { prepareOutDir } from './output.js';
 import type { ConfigName } from '../generator/config.js';
 import { ladderMarkdown, runLadder, type LadderRow } from '../metrics/ladder.js';
 import { formatSeconds } from '../report/progress.js';
@@ -39,7 +40,7 @@ export async function runLadderCommand(opts: LadderCommandOptions): Promise<Ladd
   // Step lines are throttled in logs; a config's "done" line always prints (see cli/progress.ts).
   const gate = logThrottle({ isTTY: Boolean(process.stderr.isTTY) });
   log(`backend: ${describeBackend(info)}`);
-  mkdirSync(opts.out, { recursive: true });
+  prepareOutDir(opts.out);
   const save = (rows: LadderRow[]) => {
     writeFileSync(join(opts.out, 'ladder.md'), ladderMarkdown(rows) + '\n');
     const { quiet: _quiet, ...options } = opts;
