@@ -7,8 +7,11 @@ export * from './types.js';
 export * from './config.js';
 export * from './stylegan3/geometry.js';
 export * from './stylegan3/parameters.js';
-export { setBackend, backendInfo, ensureBackend } from './backend.js';
+export { setBackend, backendInfo, ensureBackend, describeBackend } from './backend.js';
 export type { BackendName, BackendInfo, BackendAttempt } from './backend.js';
+export type { WebgpuAdapterSummary } from './webgpu.js';
+export type { StateRole } from './state.js';
+export { SynthesisLayer } from './stylegan3/synthesis-layer.js';
 export { Generator, parseTransform, channelBounds } from './stylegan3/generator.js';
 export type {
   LayerInfo,
@@ -65,9 +68,10 @@ export {
   setConvAlgorithm,
   convAlgorithm,
 } from './ops/modulated-conv.js';
-export type { ConvAlgorithm } from './ops/modulated-conv.js';
+export type { ConvAlgorithm, PreparedModConvWeight } from './ops/modulated-conv.js';
+export type { WinogradTile } from './ops/winograd.js';
 export { GeneratorPool } from './parallel/pool.js';
-export type { PoolOptions, PoolGenerateOptions, PoolSplit } from './parallel/pool.js';
+export type { PoolOptions, PoolGenerateOptions, PoolSplit, Images } from './parallel/pool.js';
 export {
   filteredLreluTf,
   FilteredLreluPlan,
@@ -78,6 +82,7 @@ export type { FilteredLreluParams, FilterTaps, FilteredLreluAlgorithm } from './
 export { fusedFilteredLrelu, fusedFilteredLreluSupport } from './kernels/filtered-lrelu.js';
 export type { FusedFilteredLreluSpec } from './kernels/filtered-lrelu.js';
 export { biasActTf } from './ops/bias-act.js';
+export type { BiasActOptions } from './ops/bias-act.js';
 export { equivariance, psnrFromSums, ALL_METRICS } from '../metrics/equivariance.js';
 export type {
   EquivarianceMetric,

@@ -24,6 +24,7 @@ export type FilterSpec =
       taps: number[];
     };
 
+/** The StyleGAN3 generator hyper-parameters (official `Generator` kwargs in camelCase) plus the ladder switches of configs D–H; presets in `configs`. */
 export interface GeneratorConfig {
   /** s_N: output resolution in pixels (power of two). */
   imgResolution: number;
@@ -75,6 +76,7 @@ export interface GeneratorConfig {
   ladder?: LadderSwitches;
 }
 
+/** How configs D–H depart from T (paper Fig. 3, spec §8): sampling schedule, cutoff rule, channel rule and the learned input transform. */
 export interface LadderSwitches {
   /** 'flexible' = Eqs. 35–36 (T, R); 'rigid' = StyleGAN2-like 2× schedule, 2 layers per rate (D–H). */
   schedule?: 'flexible' | 'rigid';
@@ -149,6 +151,7 @@ export interface LayerSpec {
   useFp16: boolean;
 }
 
+/** Everything the synthesis network's shape depends on, computed once from a config (`computeGeometry`): the input layer and every layer's rates, cutoffs, sizes and filters. */
 export interface SynthesisGeometry {
   input: InputSpec;
   layers: LayerSpec[];

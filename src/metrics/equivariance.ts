@@ -24,13 +24,17 @@ import { rotateFractional, rotatePseudo, rotationMatrix } from '../signal/rotate
 import { assertInteger, assertPositive } from '../signal/validate.js';
 import { Rng } from '../generator/rng.js';
 
+/** The equivariance metrics of the paper (§3, spec §5): EQ-T (integer translation), EQ-T_frac (sub-pixel translation), EQ-R (rotation). */
 export type EquivarianceMetric = 'eqt' | 'eqt_frac' | 'eqr';
+/** Every equivariance metric, in the order the report shows them. */
 export const ALL_METRICS: readonly EquivarianceMetric[] = ['eqt', 'eqt_frac', 'eqr'];
 
 /** What the metric needs from a generator (the Generator class satisfies it). */
 export interface EquivarianceTarget {
   readonly config: { zDim: number; imgResolution: number };
+  /** z [N, zDim] → ws [N, numWs, wDim] with truncation ψ (as `Generator.mapping`). */
   mapping(z: tf.Tensor2D, opts?: { psi?: number; cutoff?: number | null }): tf.Tensor3D;
+  /** ws → image NCHW, with a 3×3 user transform of the input (as `Generator.synthesis`). */
   synthesis(ws: tf.Tensor3D, opts?: { transform?: number[] | number[][] }): { image: tf.Tensor4D };
 }
 
@@ -46,6 +50,7 @@ export interface EquivarianceReplay {
   uAngle?: ArrayLike<number>;
 }
 
+/** Options of `equivariance`: which metrics, how many latents, seed, batch, truncation and recorded draws. */
 export interface EquivarianceOptions {
   /** Which metrics (default all three). */
   metrics?: readonly EquivarianceMetric[];
@@ -65,6 +70,7 @@ export interface EquivarianceOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
+/** PSNR in dB per metric (higher = more equivariant), the pooled sums they come from and the number of latents. */
 export interface EquivarianceResult {
   eqt?: number;
   eqt_frac?: number;

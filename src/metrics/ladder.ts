@@ -17,6 +17,7 @@ import { paperLadderRow, PAPER_SOURCE } from './paper.js';
 import { assertInteger } from '../signal/validate.js';
 import { ladderInWorkers } from './ladder-parallel.js';
 
+/** One row of `runLadder`: a config's size, speed, equivariance and alias energy at the chosen resolution. */
 export interface LadderRow {
   /** 'D' … 'R'. */
   config: string;
@@ -55,6 +56,7 @@ export interface LadderRow {
   }[];
 }
 
+/** Options of `runLadder`: configs, resolution, EQ samples, seed, capacity, workers and callbacks. */
 export interface LadderOptions {
   /** Default D, E, F, G, H, T, R. */
   configs?: string[];
@@ -85,6 +87,7 @@ export interface LadderOptions {
    * alias numbers are the same either way; msPerImage then includes the competition for the cores.
    */
   workers?: number;
+  /** One line per finished step of a config, with the ETA of the whole ladder. */
   onProgress?: (msg: string) => void;
 }
 
@@ -99,6 +102,7 @@ export interface LadderRowParams {
   capacityDivisor: number;
 }
 
+/** The configs of the paper's ladder (Fig. 3), in order D → R. */
 export const LADDER_CONFIGS: readonly ConfigName[] = ['D', 'E', 'F', 'G', 'H', 'T', 'R'];
 
 function median(v: number[]): number {

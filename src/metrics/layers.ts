@@ -54,6 +54,7 @@ import { designLowpassFilter } from '../signal/design.js';
 import { kaiserAtten } from '../signal/kaiser.js';
 import { assertFinite, assertInteger } from '../signal/validate.js';
 
+/** One layer's measurement by `measureLayers`: its geometry, mean power spectrum, alias energy and per-layer EQ. */
 export interface LayerMeasurement {
   /** 'input' or the layer name, e.g. 'L3_36_512' (execution order). */
   name: string;
@@ -87,6 +88,7 @@ export interface LayerMeasurement {
   linear: boolean;
 }
 
+/** Options of `measureLayers`: latents averaged, seed, batch and progress callback. */
 export interface MeasureLayersOptions {
   /** Latents averaged (default 8). */
   samples?: number;
@@ -106,6 +108,7 @@ export interface MeasureLayersOptions {
   spectrumPad?: number;
   /** Channels of each layer used by the alias probe (default 32; the first ones). */
   probeChannels?: number;
+  /** Called after every measured step: `done` of `total` steps, `label` names it. */
   onProgress?: (done: number, total: number, label: string) => void;
 }
 
@@ -523,6 +526,7 @@ export async function measureLayers(
   });
 }
 
+/** Summary of a generator's per-layer alias energies (`summarizeLayers`), in dB. */
 export interface AliasSummary {
   /** Mean of the aliasDb values (dB averaged) of the nonlinear layers (ToRGB and input skipped). */
   meanAliasDb: number | null;

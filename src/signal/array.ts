@@ -8,7 +8,9 @@ import ndarray, { type NdArray } from 'ndarray';
 import { assertAllFinite, show } from './validate.js';
 
 export type { NdArray };
+/** The typed arrays the library computes on (float32 as the official network, float64 as SciPy). */
 export type FloatArray = Float32Array | Float64Array;
+/** Element type of an array the library allocates. */
 export type DType = 'float32' | 'float64';
 
 /** Allocate a zero-filled C-order ndarray of the given shape. */

@@ -70,6 +70,7 @@ export interface PoolResponse {
  */
 export type PoolSplit = 'auto' | 'batch' | 'channels';
 
+/** Options of `GeneratorPool.create`: worker count, work sharing and the backend inside the workers. */
 export interface PoolOptions {
   /** Number of workers (default: the number of CPU cores, at least 1). */
   workers?: number;
@@ -79,6 +80,7 @@ export interface PoolOptions {
   backend?: BackendName | 'auto';
 }
 
+/** Options of `GeneratorPool.generate`: truncation (ψ, cutoff) as `Generator.mapping` and the user input transform. */
 export interface PoolGenerateOptions extends Omit<MappingOptions, 'c'> {
   /** User input transform, 3×3 (row-major 9 numbers or rows), as `Generator.synthesis`. */
   transform?: Transform3x3 | null;
@@ -249,7 +251,7 @@ export class GeneratorPool {
 }
 
 /** Images NCHW, as `generate` returns them. */
-type Images = { data: Float32Array; shape: [number, number, number, number] };
+export type Images = { data: Float32Array; shape: [number, number, number, number] };
 
 /** The per-request options of a block of latents. */
 type BlockOptions = Pick<PoolRequest, 'psi' | 'cutoff' | 'transform'>;

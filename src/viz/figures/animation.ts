@@ -18,6 +18,7 @@ export interface AnimationStep {
   spectrum?: NdArray;
 }
 
+/** Options of the animation figure (slider label, display range, frame duration, spectrum dB window). */
 export interface AnimationOptions {
   title?: string;
   /** Slider label, e.g. "translation x (px)" or "rotation (deg)". */

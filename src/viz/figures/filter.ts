@@ -31,6 +31,7 @@ export interface ResponseInput {
   db?: ArrayLike<number>;
 }
 
+/** Options of `filterResponseFigure`: sampling rate, units of the frequency axis and the band guides (f_c, f_h, stop band). */
 export interface FilterResponseOptions {
   title?: string;
   /** Sampling rate the filter runs at (s', cycles per unit): frequency axis ends at fs/2. */

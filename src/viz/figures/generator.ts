@@ -115,6 +115,7 @@ export function outOfBandEnergyDb(spectrumDb: NdArray, rate: number, limit: numb
   return total > 0 && out > 0 ? Math.max(10 * Math.log10(out / total), -200) : -200;
 }
 
+/** Options of the per-layer aliasing dashboard: dB window, image range and column width. */
 export interface LayerAliasingOptions {
   title?: string;
   /** dB window of the spectra (default ±50 dB, the visualiser's default range R = 50). */

@@ -20,6 +20,7 @@ export type DisplayRange = [number, number] | 'auto' | 'symmetric';
 /** How channels become pictures: `rgb` (3 channels, or 1 grey), or one grey tile per channel. */
 export type ChannelMode = 'auto' | 'rgb' | 'grey';
 
+/** How an NCHW array becomes tiles: display range, channel mode and the tile cap. */
 export interface TileOptions {
   /** Display range (default `[-1, 1]`, the generator's image range). */
   range?: DisplayRange;
@@ -172,6 +173,7 @@ export function pngDataUri(tile: { width: number; height: number; rgba: Uint8Arr
   return `data:image/png;base64,${encodePng(tile).toString('base64')}`;
 }
 
+/** Options of `imageGridFigure`: the tile options plus layout (columns, captions, tile size). */
 export interface ImageGridOptions extends TileOptions {
   title?: string;
   /** Tiles per row (default: ⌈√tiles⌉). */

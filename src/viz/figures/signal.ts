@@ -13,6 +13,7 @@ export interface Curve {
   name?: string;
 }
 
+/** Curves of `samplingFigure`: a continuous signal, its samples and reconstructions. */
 export interface SamplingFigureInput {
   /** The continuous signal, drawn densely. */
   continuous: Curve;
@@ -22,6 +23,7 @@ export interface SamplingFigureInput {
   reconstructions?: Curve[];
 }
 
+/** Options of `samplingFigure` (title, sampling rate, axis labels). */
 export interface SamplingFigureOptions {
   title?: string;
   /** Sampling rate (samples per unit), shown in the title and as the Nyquist frequency rate/2. */

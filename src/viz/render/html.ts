@@ -74,6 +74,7 @@ export function newDivId(prefix = 'aliasfree-fig'): string {
   return `${prefix}-${Date.now().toString(36)}-${divCounter}`;
 }
 
+/** Options of `figureDiv`: element id, placeholder HTML and the plotly config. */
 export interface FigureDivOptions {
   /** Element id (default: a fresh unique id). */
   id?: string;
@@ -120,6 +121,7 @@ export function figureDiv(fig: Figure, opts: FigureDivOptions = {}): string {
   );
 }
 
+/** Options of `htmlPage`: page title and one caption per figure. */
 export interface HtmlPageOptions {
   title?: string;
   /** Optional heading/captions per figure (same order as `figs`). */

@@ -23,6 +23,7 @@ export interface DisplayBundle {
   'image/png'?: string;
 }
 
+/** Options of `show`/`displayBundle` in a notebook: PNG fallback, plotly inlining and PNG size. */
 export interface DisplayOptions {
   /** Add the PNG fallback: true, false, or 'auto' (only when Chromium is available). Default: `notebookDefaults.png`. */
   png?: boolean | 'auto';

@@ -170,6 +170,7 @@ async function withPlotlyPage<T>(fn: (page: Page) => Promise<T>): Promise<T> {
   return result;
 }
 
+/** Options of `toPng`: size in CSS pixels, device pixel ratio and time limit. */
 export interface PngOptions {
   /** Image width in CSS pixels (default: layout.width or 800). */
   width?: number;
