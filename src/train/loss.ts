@@ -33,8 +33,11 @@ export interface LossGenerator {
   readonly numWs: number;
   /** z [N, zDim] (c [N, cDim]) → ws [N, numWs, wDim]; `updateEmas` moves w_avg. */
   mapping(z: tf.Tensor2D, c: tf.Tensor2D | null, opts: { updateEmas?: boolean }): tf.Tensor3D;
-  /** ws → image NCHW; `updateEmas` moves the synthesis EMAs (e.g. magnitude_ema). */
-  synthesis(ws: tf.Tensor3D, opts: { updateEmas?: boolean }): tf.Tensor4D;
+  /**
+   * ws → image NCHW; `updateEmas` moves the synthesis EMAs (e.g. magnitude_ema); `secondOrder`:
+   * the image will be differentiated twice (path length), so no first-order-only shortcuts.
+   */
+  synthesis(ws: tf.Tensor3D, opts: { updateEmas?: boolean; secondOrder?: boolean }): tf.Tensor4D;
 }
 
 /** Arguments of one `lossPhase` call (official `StyleGAN2Loss` settings + `accumulate_gradients` inputs). */
@@ -276,7 +279,7 @@ export async function lossPhase(
       // ws is the input of the inner gradient: the mapping runs first, then the synthesis as f(ws).
       const { ws } = runG(z, c, false);
       const inner = tf.grad((w: tf.Tensor) => {
-        const img = G.synthesis(w as tf.Tensor3D, { updateEmas: false });
+        const img = G.synthesis(w as tf.Tensor3D, { updateEmas: false, secondOrder: true });
         if (!noise) {
           if (opts.plNoise) {
             const p = checkBatch('plNoise', opts.plNoise, 4);

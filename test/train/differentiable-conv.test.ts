@@ -1,9 +1,11 @@
 /**
- * `conv2dDiff`'s custom backward (the only hand-written gradient of the training code), checked
+ * `conv2dDiff`'s custom backward, checked
  * against central finite differences of a float64 evaluation: first order (∂L/∂x, ∂L/∂w of
  * L = Σ R ⊙ sin(conv(x, w))) and second order (∂/∂w and ∂/∂x of L₂ = Σ (∂L/∂x)², the shape of R1),
  * for strides 1 and 2, paddings 0 … k − 1 and kernels 1 and 3, on the wasm backend.
- * Also the zero gradients registered for comparisons, and argument errors.
+ * The same for tf.conv2d through the Conv2D gradient `ensureTrainingGradients` registers (forward
+ * convolutions), also with asymmetric padding, padding beyond k − 1 and strides. Also the zero
+ * gradients registered for comparisons, and argument errors.
  */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -27,13 +29,20 @@ interface Shape {
   k: number;
   stride: number;
   pad: number;
+  /** Asymmetric padding [top, bottom, left, right] (tf.conv2d cases; default `pad` everywhere). */
+  pads?: [number, number, number, number];
+}
+
+function padsOf(s: Shape): [number, number, number, number] {
+  return s.pads ?? [s.pad, s.pad, s.pad, s.pad];
 }
 
 /** Float64 conv (NHWC × HWIO, zero padding, stride): y and its output size. */
 function conv64(x: Float64Array, w: Float64Array, s: Shape): { y: Float64Array; ho: number; wo: number } {
-  const { n, h, w: W, ci, co, k, stride, pad } = s;
-  const ho = Math.floor((h + 2 * pad - k) / stride) + 1;
-  const wo = Math.floor((W + 2 * pad - k) / stride) + 1;
+  const { n, h, w: W, ci, co, k, stride } = s;
+  const [pt, pb, pl, pr] = padsOf(s);
+  const ho = Math.floor((h + pt + pb - k) / stride) + 1;
+  const wo = Math.floor((W + pl + pr - k) / stride) + 1;
   const y = new Float64Array(n * ho * wo * co);
   for (let b = 0; b < n; b++)
     for (let i = 0; i < ho; i++)
@@ -42,8 +51,8 @@ function conv64(x: Float64Array, w: Float64Array, s: Shape): { y: Float64Array; 
           let acc = 0;
           for (let a = 0; a < k; a++)
             for (let c = 0; c < k; c++) {
-              const yi = i * stride + a - pad;
-              const xj = j * stride + c - pad;
+              const yi = i * stride + a - pt;
+              const xj = j * stride + c - pl;
               if (yi < 0 || yi >= h || xj < 0 || xj >= W) continue;
               for (let q = 0; q < ci; q++)
                 acc += x[((b * h + yi) * W + xj) * ci + q] * w[((a * k + c) * ci + q) * co + o];
@@ -60,7 +69,8 @@ function loss64(
   R: Float64Array,
   s: Shape,
 ): { L: number; gx: Float64Array } {
-  const { n, h, w: W, ci, co, k, stride, pad } = s;
+  const { n, h, w: W, ci, co, k, stride } = s;
+  const [pt, , pl] = padsOf(s);
   const { y, ho, wo } = conv64(x, w, s);
   let L = 0;
   const gx = new Float64Array(x.length);
@@ -73,8 +83,8 @@ function loss64(
           const d = R[idx] * Math.cos(y[idx]);
           for (let a = 0; a < k; a++)
             for (let c = 0; c < k; c++) {
-              const yi = i * stride + a - pad;
-              const xj = j * stride + c - pad;
+              const yi = i * stride + a - pt;
+              const xj = j * stride + c - pl;
               if (yi < 0 || yi >= h || xj < 0 || xj >= W) continue;
               for (let q = 0; q < ci; q++)
                 gx[((b * h + yi) * W + xj) * ci + q] += d * w[((a * k + c) * ci + q) * co + o];
@@ -125,60 +135,82 @@ const shapes: Shape[] = [
   { n: 1, h: 6, w: 5, ci: 2, co: 2, k: 1, stride: 2, pad: 0 },
 ];
 
-for (const s of shapes) {
-  const label = `k ${s.k}, stride ${s.stride}, pad ${s.pad}, x [${s.n}, ${s.h}, ${s.w}, ${s.ci}] → ${s.co}`;
-  test(`conv2dDiff: forward, first- and second-order gradients equal float64 finite differences (${label})`, () => {
-    const rng = new Rng(`conv ${label}`);
-    const x = Float64Array.from(rng.normals(s.n * s.h * s.w * s.ci));
-    const w = Float64Array.from(rng.normals(s.k * s.k * s.ci * s.co), (v) => v * 0.5);
-    // Round to float32 first, so that both sides see the same inputs.
-    for (const a of [x, w]) for (let i = 0; i < a.length; i++) a[i] = Math.fround(a[i]);
-    const { y, ho, wo } = conv64(x, w, s);
-    const R = Float64Array.from(rng.normals(y.length), Math.fround);
-    const xt = tf.tensor4d(Float32Array.from(x), [s.n, s.h, s.w, s.ci]);
-    const wt = tf.tensor4d(Float32Array.from(w), [s.k, s.k, s.ci, s.co]);
-    const Rt = tf.tensor4d(Float32Array.from(R), [s.n, ho, wo, s.co]);
-    const yt = conv2dDiff(xt, wt, { stride: s.stride, pad: s.pad });
-    assert.deepEqual(yt.shape, [s.n, ho, wo, s.co]);
-    assertGradClose(yt.dataSync(), y, 1e-6, 'forward');
+type Conv = (x: tf.Tensor4D, w: tf.Tensor4D, s: Shape) => tf.Tensor4D;
+const impls: [string, Conv, Shape[]][] = [
+  ['conv2dDiff', (x, w, s) => conv2dDiff(x, w, { stride: s.stride, pad: s.pad }), shapes],
+  [
+    'tf.conv2d (registered Conv2D gradient)',
+    (x, w, s) => {
+      const [t, b, l, r] = padsOf(s);
+      return tf.conv2d(x, w, s.stride, [
+        [0, 0],
+        [t, b],
+        [l, r],
+        [0, 0],
+      ]);
+    },
+    [
+      ...shapes,
+      { n: 2, h: 6, w: 7, ci: 2, co: 2, k: 3, stride: 2, pad: 0, pads: [0, 1, 1, 0] },
+      { n: 1, h: 5, w: 4, ci: 2, co: 3, k: 3, stride: 1, pad: 0, pads: [2, 0, 0, 1] },
+      { n: 2, h: 3, w: 8, ci: 3, co: 2, k: 4, stride: 2, pad: 0, pads: [3, 3, 0, 3] },
+    ],
+  ],
+];
 
-    const L = (a: tf.Tensor, b: tf.Tensor) =>
-      tf.sum(
-        tf.mul(Rt, tf.sin(conv2dDiff(a as tf.Tensor4D, b as tf.Tensor4D, { stride: s.stride, pad: s.pad }))),
+for (const [name, conv, cases] of impls)
+  for (const s of cases) {
+    const label = `k ${s.k}, stride ${s.stride}, pads ${padsOf(s).join('/')}, x [${s.n}, ${s.h}, ${s.w}, ${s.ci}] → ${s.co}`;
+    test(`${name}: forward, first- and second-order gradients equal float64 finite differences (${label})`, () => {
+      const rng = new Rng(`conv ${label}`);
+      const x = Float64Array.from(rng.normals(s.n * s.h * s.w * s.ci));
+      const w = Float64Array.from(rng.normals(s.k * s.k * s.ci * s.co), (v) => v * 0.5);
+      // Round to float32 first, so that both sides see the same inputs.
+      for (const a of [x, w]) for (let i = 0; i < a.length; i++) a[i] = Math.fround(a[i]);
+      const { y, ho, wo } = conv64(x, w, s);
+      const R = Float64Array.from(rng.normals(y.length), Math.fround);
+      const xt = tf.tensor4d(Float32Array.from(x), [s.n, s.h, s.w, s.ci]);
+      const wt = tf.tensor4d(Float32Array.from(w), [s.k, s.k, s.ci, s.co]);
+      const Rt = tf.tensor4d(Float32Array.from(R), [s.n, ho, wo, s.co]);
+      const yt = conv(xt, wt, s);
+      assert.deepEqual(yt.shape, [s.n, ho, wo, s.co]);
+      assertGradClose(yt.dataSync(), y, 1e-6, 'forward');
+
+      const L = (a: tf.Tensor, b: tf.Tensor) =>
+        tf.sum(tf.mul(Rt, tf.sin(conv(a as tf.Tensor4D, b as tf.Tensor4D, s))));
+      const [gx, gw] = tf.grads(L)([xt, wt]);
+      assertGradClose(
+        gx.dataSync(),
+        numericGrad(x, () => loss64(x, w, R, s).L),
+        1e-5,
+        'first order ∂L/∂x',
       );
-    const [gx, gw] = tf.grads(L)([xt, wt]);
-    assertGradClose(
-      gx.dataSync(),
-      numericGrad(x, () => loss64(x, w, R, s).L),
-      1e-5,
-      'first order ∂L/∂x',
-    );
-    assertGradClose(gx.dataSync(), loss64(x, w, R, s).gx, 1e-5, 'first order ∂L/∂x (exact)');
-    assertGradClose(
-      gw.dataSync(),
-      numericGrad(w, () => loss64(x, w, R, s).L),
-      1e-5,
-      'first order ∂L/∂w',
-    );
+      assertGradClose(gx.dataSync(), loss64(x, w, R, s).gx, 1e-5, 'first order ∂L/∂x (exact)');
+      assertGradClose(
+        gw.dataSync(),
+        numericGrad(w, () => loss64(x, w, R, s).L),
+        1e-5,
+        'first order ∂L/∂w',
+      );
 
-    // Second order: L₂ = Σ (∂L/∂x)², differentiated with respect to w and x.
-    const L2 = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.grad((u: tf.Tensor) => L(u, b))(a)));
-    const [g2x, g2w] = tf.grads(L2)([xt, wt]);
-    assertGradClose(
-      g2w.dataSync(),
-      numericGrad(w, () => reg64(x, w, R, s)),
-      1e-4,
-      'second order ∂L₂/∂w',
-    );
-    assertGradClose(
-      g2x.dataSync(),
-      numericGrad(x, () => reg64(x, w, R, s)),
-      1e-4,
-      'second order ∂L₂/∂x',
-    );
-    tf.dispose([xt, wt, Rt, yt, gx, gw, g2x, g2w]);
-  });
-}
+      // Second order: L₂ = Σ (∂L/∂x)², differentiated with respect to w and x.
+      const L2 = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.grad((u: tf.Tensor) => L(u, b))(a)));
+      const [g2x, g2w] = tf.grads(L2)([xt, wt]);
+      assertGradClose(
+        g2w.dataSync(),
+        numericGrad(w, () => reg64(x, w, R, s)),
+        1e-4,
+        'second order ∂L₂/∂w',
+      );
+      assertGradClose(
+        g2x.dataSync(),
+        numericGrad(x, () => reg64(x, w, R, s)),
+        1e-4,
+        'second order ∂L₂/∂x',
+      );
+      tf.dispose([xt, wt, Rt, yt, gx, gw, g2x, g2w]);
+    });
+  }
 
 test('comparisons have zero gradients (second-order masks of leaky ReLU and clamp)', () => {
   const x = tf.tensor1d([-1.5, -0.2, 0.3, 2]);

@@ -25,11 +25,17 @@ import { stateLayout, type StateDict, type StateTensor } from '../state.js';
 import { FilteredLreluPlan, type FilterTaps } from '../ops/filtered-lrelu.js';
 import { inputFeaturesTf } from '../webgpu.js';
 import { conv2dDiff } from '../../train/differentiable-conv.js';
+import { prepareModConvWeight, modulatedConv2dNHWC, disposeModConvWeight } from '../ops/modulated-conv.js';
 
 /** Options of the training forwards. */
 export interface TrainForwardOptions {
   /** Move `w_avg` (mapping) and every `magnitude_ema` (synthesis) as the official forward does. */
   updateEmas?: boolean;
+  /**
+   * The result must be differentiable twice (path-length regularisation): no gradient
+   * checkpointing (its recomputed backward is first order only). Default false.
+   */
+  secondOrder?: boolean;
 }
 
 function filterTaps(state: StateDict, key: string): FilterTaps | null {
@@ -204,22 +210,49 @@ export class TrainableGenerator {
     return tf.reshape(y, [n, spec.size, spec.size, C]) as tf.Tensor4D;
   }
 
-  /** One synthesis layer (official `SynthesisLayer.forward`) on NHWC x with w [N, wDim]. */
-  private layer(L: TrainLayer, x: tf.Tensor4D, w: tf.Tensor2D, updateEmas: boolean): tf.Tensor4D {
-    const { spec, prefix } = L;
-    const cfg = this.geometry.config;
-    const ema = this.state.get(`${prefix}.magnitude_ema`)!.data as Float32Array;
+  /** The magnitude EMA step (official, before the layer uses it) and the input gain 1/√m it gives. */
+  private inputGain(L: TrainLayer, x: tf.Tensor4D, updateEmas: boolean): number {
+    const ema = this.state.get(`${L.prefix}.magnitude_ema`)!.data as Float32Array;
     if (updateEmas) {
       const cur = tf.tidy(() => tf.mean(tf.square(x)).dataSync()[0]);
-      const beta = Math.fround(cfg.magnitudeEmaBeta);
+      const beta = Math.fround(this.geometry.config.magnitudeEmaBeta);
       ema[0] = Math.fround(cur + Math.fround(Math.fround(ema[0] - cur) * beta));
     }
-    const inputGain = 1 / Math.sqrt(ema[0]);
+    return 1 / Math.sqrt(ema[0]);
+  }
+
+  /**
+   * One synthesis layer (official `SynthesisLayer.forward`) on NHWC x with w [N, wDim] and the
+   * layer's parameters `p` = [weight, bias, affine.weight, affine.bias]. `fast`: the inference
+   * kernels (fused filtered lrelu, Winograd), which have no gradient; else differentiable ops.
+   */
+  private layerMath(
+    L: TrainLayer,
+    x: tf.Tensor4D,
+    w: tf.Tensor2D,
+    p: tf.Tensor[],
+    inputGain: number,
+    fast: boolean,
+  ): tf.Tensor4D {
+    const { spec } = L;
+    const [weight, bias, affineW, affineB] = p;
     const k = spec.convKernel;
-    const weight = this.v(`${prefix}.weight`);
-    let styles = this.fc(w, `${prefix}.affine`, 1, false);
+    let styles = tf.add(
+      tf.matMul(w, tf.mul(affineW, 1 / Math.sqrt(affineW.shape[1]!)), false, true),
+      affineB,
+    ) as tf.Tensor2D;
     if (spec.isTorgb) styles = tf.mul(styles, 1 / Math.sqrt(spec.inChannels * k * k));
     const demod = !spec.isTorgb;
+    if (fast) {
+      const prep = prepareModConvWeight(weight as tf.Tensor4D, demod);
+      const gain = tf.scalar(inputGain);
+      try {
+        const y = modulatedConv2dNHWC(x, prep, styles, k - 1, gain);
+        return L.plan.apply(y, bias as tf.Tensor1D);
+      } finally {
+        disposeModConvWeight(prep);
+      }
+    }
     let wn: tf.Tensor = weight;
     let s: tf.Tensor2D = styles;
     if (demod) {
@@ -236,15 +269,62 @@ export class TrainableGenerator {
       const d = tf.rsqrt(tf.add(tf.matMul(tf.square(s), sq), 1e-8)); // [N, out]
       y = tf.mul(y, tf.reshape(d, [n, 1, 1, spec.outChannels])) as tf.Tensor4D;
     }
-    return L.plan.applyDifferentiable(y, this.v(`${prefix}.bias`) as tf.Tensor as tf.Tensor1D);
+    return L.plan.applyDifferentiable(y, bias as tf.Tensor1D);
+  }
+
+  private layerParams(L: TrainLayer): tf.Variable[] {
+    return ['weight', 'bias', 'affine.weight', 'affine.bias'].map((n) => this.v(`${L.prefix}.${n}`));
+  }
+
+  /**
+   * A synthesis layer with gradient checkpointing: the forward runs the fast inference kernels and
+   * keeps only x and w; the backward recomputes the layer on differentiable ops and returns its
+   * gradients (with respect to x, w and the four parameters). Memory: one layer's intermediates at
+   * a time instead of all of them; cost: one extra forward, on the fast kernels. First order only.
+   */
+  private layerCheckpointed(L: TrainLayer, x: tf.Tensor4D, w: tf.Tensor2D, inputGain: number): tf.Tensor4D {
+    const params = this.layerParams(L);
+    const fn = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const save = args.pop() as tf.GradSaveFunc;
+      const [xs, wsl] = args as tf.Tensor[];
+      save([xs, wsl]);
+      const value = this.layerMath(L, xs as tf.Tensor4D, wsl as tf.Tensor2D, params, inputGain, true);
+      return {
+        value,
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+          // tfjs's engine keeps one tape: a gradient taken inside a backward pass replaces it, so
+          // the outer tape is put back afterwards (its node list was already filtered and copied).
+          const engine = tf.engine() as unknown as { state: { activeTape: unknown } };
+          const outer = engine.state.activeTape;
+          try {
+            const f = (...t: tf.Tensor[]) =>
+              tf.sum(
+                tf.mul(
+                  this.layerMath(L, t[0] as tf.Tensor4D, t[1] as tf.Tensor2D, t.slice(2), inputGain, false),
+                  dy,
+                ),
+              );
+            return tf.grads(f)([saved[0], saved[1], ...params]);
+          } finally {
+            engine.state.activeTape = outer;
+          }
+        },
+      };
+    }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (...t: tf.Tensor[]) => tf.Tensor4D;
+    return fn(x, w, ...params);
   }
 
   /**
    * ws [N, numWs, wDim] → image [N, C, H, W] (official `G.synthesis(ws, update_emas)`),
    * differentiable with respect to ws and every parameter. With `updateEmas`, every layer's
-   * `magnitude_ema` moves before it scales that layer's input (as official).
+   * `magnitude_ema` moves before it scales that layer's input (as official). Each layer is
+   * checkpointed (fast kernels forward, recomputed on differentiable ops in the backward) unless
+   * `secondOrder` asks for a result that can be differentiated twice.
    */
-  synthesis(ws: tf.Tensor3D, { updateEmas = false }: TrainForwardOptions = {}): tf.Tensor4D {
+  synthesis(
+    ws: tf.Tensor3D,
+    { updateEmas = false, secondOrder = false }: TrainForwardOptions = {},
+  ): tf.Tensor4D {
     this.alive();
     const { numWs } = this.geometry;
     const wDim = this.geometry.config.wDim;
@@ -256,7 +336,10 @@ export class TrainableGenerator {
       const w = tf.unstack(tf.cast(ws, 'float32'), 1) as tf.Tensor2D[];
       let x = this.input(w[0]);
       this.layers.forEach((L, i) => {
-        x = this.layer(L, x, w[i + 1], updateEmas);
+        const gain = this.inputGain(L, x, updateEmas);
+        x = secondOrder
+          ? this.layerMath(L, x, w[i + 1], this.layerParams(L), gain, false)
+          : this.layerCheckpointed(L, x, w[i + 1], gain);
       });
       const scale = this.geometry.config.outputScale;
       if (scale !== 1) x = tf.mul(x, scale) as tf.Tensor4D;
