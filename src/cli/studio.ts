@@ -8,6 +8,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { spawn } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { StudioServer } from '../studio/server.js';
 
 /** A TCP port: an integer in [0, 65535] (0 = any free port). */
@@ -29,12 +30,22 @@ export interface StudioCommandOptions {
   detach?: boolean;
 }
 
-/** The app folder to serve: `--app`, else out/studio (built or rebuilt when stale). */
+/**
+ * The app folder to serve: `--app`; else, in a checkout, out/studio (built or rebuilt when older
+ * than its sources); else (an installed package without the sources) the prebuilt dist/studio-app (tsc's dist/studio holds the modules).
+ */
 async function appFolder(app: string | undefined): Promise<string> {
   if (app) {
     if (!existsSync(join(app, 'index.html')))
       throw new RangeError(`--app ${app} has no index.html (run npm run studio:build)`);
     return app;
+  }
+  if (!existsSync(fileURLToPath(new URL('../studio/build.ts', import.meta.url)))) {
+    const prebuilt = fileURLToPath(new URL('../../dist/studio-app/', import.meta.url));
+    if (existsSync(join(prebuilt, 'index.html'))) return prebuilt;
+    throw new RangeError(
+      'this install has no studio bundle (dist/studio-app); run npm run studio:build -- --out dist/studio-app',
+    );
   }
   const { buildStudio, sourcesMtime, ROOT } = await import('../studio/build.js');
   const out = join(ROOT, 'out', 'studio');

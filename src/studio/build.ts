@@ -55,6 +55,30 @@ const refuseNodeBuiltins: Plugin = {
   },
 };
 
+/**
+ * GPU backends of tfjs are optional in the bundle: when a package is not installed (an install
+ * without dev or optional dependencies), its side-effect import becomes an empty module and the
+ * worker falls back to wasm (it says which backends it skipped and why).
+ */
+const OPTIONAL_BACKENDS = ['@tensorflow/tfjs-backend-webgl', '@tensorflow/tfjs-backend-webgpu'];
+
+const optionalBackends: Plugin = {
+  name: 'optional-backends',
+  setup(b) {
+    const require = createRequire(import.meta.url);
+    b.onResolve({ filter: /^@tensorflow\/tfjs-backend-web(gl|gpu)$/ }, (args) => {
+      if (!OPTIONAL_BACKENDS.includes(args.path)) return undefined;
+      try {
+        require.resolve(`${args.path}/package.json`);
+        return undefined;
+      } catch {
+        return { path: args.path, namespace: 'missing-backend' };
+      }
+    });
+    b.onLoad({ filter: /.*/, namespace: 'missing-backend' }, () => ({ contents: '', loader: 'js' }));
+  },
+};
+
 /** Options of `buildStudio`. */
 export interface StudioBuildOptions {
   /** Output folder (default `out/studio` under the repository). */
@@ -86,7 +110,7 @@ export async function buildStudio({
     logLevel: 'error',
     // tfjs marks its ESM files as side effects; the backend packages register themselves on import.
     ignoreAnnotations: true,
-    plugins: [refuseNodeBuiltins],
+    plugins: [refuseNodeBuiltins, optionalBackends],
     define: { 'process.env.NODE_ENV': '"production"' },
   });
   for (const f of ['index.html', 'style.css']) copyFileSync(join(HERE, 'page', f), join(out, f));
