@@ -1,6 +1,6 @@
 /**
- * Generator benchmarks (wasm backend unless ALIASFREE_BACKEND says otherwise): StyleGAN3-T and -R
- * at 256² and T at 1024², batch 1 and 4. Reports ms per image, images/s, the analytic FLOP count of
+ * Generator benchmarks (wasm backend unless ALIASFREE_BACKEND says otherwise): StyleGAN2-256
+ * (config A, batch 1, bench/stylegan2.ts), StyleGAN3-T and -R at 256² and T at 1024², batch 1 and 4. Reports ms per image, images/s, the analytic FLOP count of
  * one forward per image (2 × multiply–accumulates of the mapping, Fourier-feature mix, affines,
  * modulated convs and the polyphase/separable or radial filter passes, counted from the geometry)
  * and the achieved GFLOP/s. Baseline: the official PyTorch code on this machine's CPU (per image):
@@ -32,6 +32,7 @@ import { setConvAlgorithm, type ConvAlgorithm } from '../src/generator/ops/modul
 import { GeneratorPool } from '../src/generator/parallel/pool.js';
 import { Rng } from '../src/generator/rng.js';
 import { availableParallelism } from 'node:os';
+import { stylegan2Rows } from './stylegan2.js';
 
 interface Case {
   name: string;
@@ -77,7 +78,8 @@ export async function rows({ quick }: { quick: boolean }): Promise<BenchRow[]> {
       baselineS: 46,
     },
   ];
-  const out: BenchRow[] = [];
+  // StyleGAN2-256 (config A) first: one thread, batch 1 (see bench/stylegan2.ts).
+  const out: BenchRow[] = await stylegan2Rows({ quick });
   for (const c of cases) {
     const gen = await createGenerator(c.config, { seed: 1 });
     const flop = 2 * gen.macsPerImage();

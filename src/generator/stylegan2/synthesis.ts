@@ -440,14 +440,17 @@ class PreparedLayer {
     });
   }
 
-  /** Multiply–accumulates of one sample as evaluated here (conv0 counts its 4 folded phases). */
+  /**
+   * Multiply–accumulates of one sample with the official algorithm: affine, conv (conv0 as the
+   * transposed conv, k²·H_in·W_in·C_in·C_out; the folded evaluation here multiplies 4× as much
+   * before Winograd's 4× saving) and the demodulation product.
+   */
   macs(): number {
     const { spec } = this;
     const inRes = spec.resolution / spec.up;
-    const convOut = this.hwio.shape[3];
     return (
       this.affW.size +
-      inRes * inRes * spec.inChannels * convOut * spec.kernel * spec.kernel +
+      inRes * inRes * spec.inChannels * spec.outChannels * spec.kernel * spec.kernel +
       (this.sq ? this.sq.size : 0)
     );
   }
