@@ -128,6 +128,46 @@ test('the FFT view draws, with its band guides', async () => {
   assert.ok(colours.white && colours.orange, 'the f_c and f_c + f_h guides are not drawn');
 });
 
+test('keyboard shortcuts change the controls; the URL holds the state and reopens it', async () => {
+  const { page } = studio;
+  type Hooks = { studio: { state: Record<string, unknown>; frames: { image: { data: Float32Array } }[] } };
+  const state = () => page.evaluate(() => ({ ...(window as unknown as Hooks).studio.state }));
+  await page.locator('header h1').click(); // no input has the focus
+  const s0 = await state();
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('d');
+  await page.keyboard.press('u');
+  await page.keyboard.press('ArrowDown');
+  await waitReady(page);
+  const s1 = await state();
+  const layers = await layerOptions();
+  assert.equal(s1.seed, (s0.seed as number) + 1);
+  assert.ok(Math.abs((s1.tx as number) - ((s0.tx as number) + 1 / 32)) < 1e-12);
+  assert.equal(s1.untransform, !s0.untransform);
+  assert.equal(s1.layer, layers[layers.indexOf(s0.layer as string) + 1]);
+  const url = page.url();
+  assert.match(url, /#.*untransform=1/);
+  const other = await page.context().newPage();
+  other.on('console', (m) => {
+    if (m.type() === 'error') studio.errors.push(m.text());
+  });
+  try {
+    await other.goto(url);
+    await waitReady(other);
+    const s2 = await other.evaluate(() => ({ ...(window as unknown as Hooks).studio.state }));
+    assert.deepEqual(s2, s1);
+    const [a, b] = await Promise.all(
+      [page, other].map((p) =>
+        p.evaluate(() => Array.from((window as unknown as Hooks).studio.frames[0].image.data)),
+      ),
+    );
+    assert.deepEqual(b, a);
+  } finally {
+    await other.close();
+  }
+  await setAndRead(page, { untransform: false });
+});
+
 test('loads the golden t32 network.pkl through the file input, lists its layers and renders as Node does', async () => {
   const { page } = studio;
   await page.getByTestId('network-file').setInputFiles(join(T32, 'network.pkl'));
