@@ -258,6 +258,18 @@ async function dawnEnvironment(
   return out;
 }
 
+/**
+ * Where the `webgpu` package's entry module is, or null when it cannot be resolved as a package
+ * (not installed, or bundled into the calling script as in `scripts/gpu-bundle.ts`).
+ */
+function webgpuModuleUrl(): string | null {
+  try {
+    return import.meta.resolve('webgpu');
+  } catch {
+    return null;
+  }
+}
+
 /** Child side of `probeDawnAdapter` (plain ESM, run with `node --input-type=module -e`). */
 const PROBE_SCRIPT = `
 const { url, flags, options } = JSON.parse(process.argv[1]);
@@ -289,12 +301,9 @@ export async function probeDawnAdapter(
   if (!MODES.includes(mode)) {
     throw new RangeError(`mode must be one of ${MODES.join(', ')}, got ${JSON.stringify(mode)}`);
   }
-  let url: string;
-  try {
-    url = import.meta.resolve('webgpu');
-  } catch (err) {
-    throw new DawnError(`optional package "webgpu" (Dawn for Node) could not be loaded: ${firstLine(err)}`);
-  }
+  const url = webgpuModuleUrl();
+  if (url === null)
+    throw new DawnError('optional package "webgpu" (Dawn for Node) could not be loaded: it is not installed');
   const { execFile } = await import('node:child_process');
   const arg = JSON.stringify({
     url,
@@ -376,7 +385,8 @@ async function installDawn(opts: {
     }
   };
   const env = opts.loadDawn ? {} : await dawnEnvironment(opts.adapter, opts.allowSoftware);
-  if (!opts.loadDawn) {
+  // A bundled copy of Dawn (no resolvable package) cannot be started in a child; it is loaded here.
+  if (!opts.loadDawn && webgpuModuleUrl() !== null) {
     // Look in a child process first: its native output is captured, and a machine without a
     // usable adapter never loads Dawn here.
     const probe = await probeDawnAdapter(opts.adapter, opts.powerPreference, env);
