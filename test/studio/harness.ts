@@ -105,6 +105,7 @@ export interface PlainFrame {
   layer: string;
   image: { shape: number[]; data: number[] };
   map: { shape: number[]; data: number[] };
+  eqPsnrDb: Record<string, number | null> | null;
 }
 
 /** Set controls through the page's hooks and return the frames drawn for them. */
@@ -116,12 +117,14 @@ export async function setAndRead(page: Page, partial: Record<string, unknown>): 
       layer: string;
       image: { shape: number[]; data: Float32Array };
       map: { shape: number[]; data: Float32Array };
+      eqPsnrDb: Record<string, number | null> | null;
     }[];
     return frames.map((f) => ({
       slot: f.slot,
       layer: f.layer,
       image: { shape: f.image.shape, data: Array.from(f.image.data) },
       map: { shape: f.map.shape, data: Array.from(f.map.data) },
+      eqPsnrDb: f.eqPsnrDb,
     }));
   }, partial);
 }

@@ -17,6 +17,7 @@ import {
   createGenerator,
   ladderCapacity,
   loadGenerator,
+  measureLayers,
   setBackend,
   Rng,
   type Generator,
@@ -97,6 +98,41 @@ test('image and one layer equal aliasfree/generator in Node within 1e-4·max', a
     assert.ok(eLayer <= 1e-4);
   } finally {
     tf.dispose([ref.image, ...Object.values(ref.layers!)]);
+    gen.dispose();
+  }
+});
+
+test('the live per-layer EQ-PSNR equals measureLayers for the same latent and translation', async (t) => {
+  const cfg = configAt('T', 32, { ablation: true });
+  Object.assign(cfg, ladderCapacity(16).T);
+  const gen = await createGenerator(cfg, { seed: 0 });
+  try {
+    const shift = 1 / 16 + 1 / (3 * 32); // measureLayers' default: a fraction of a pixel at every rate
+    const [frame] = await setAndRead(studio.page, {
+      seed: 7,
+      tx: shift,
+      ty: shift,
+      eq: true,
+      layer: 'output',
+    });
+    const ref = await measureLayers(gen, {
+      samples: 1,
+      seed: 7,
+      spectra: false,
+      alias: false,
+      equivariance: true,
+    });
+    let worst = 0;
+    for (const m of ref) {
+      const got = frame.eqPsnrDb![m.name];
+      assert.ok(got !== null && m.eqPsnrDb !== null, m.name);
+      worst = Math.max(worst, Math.abs(got! - m.eqPsnrDb!));
+    }
+    t.diagnostic(
+      `${ref.length} maps, max |Δ| ${worst.toExponential(2)} dB; L3: ${frame.eqPsnrDb!.L3_36_16?.toFixed(2)} dB`,
+    );
+    assert.ok(worst < 1e-6, `max |Δ| = ${worst} dB`);
+  } finally {
     gen.dispose();
   }
 });
