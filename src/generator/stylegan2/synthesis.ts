@@ -327,9 +327,17 @@ class PreparedLayer {
   /** Σ_k W[o, i, k]² as [C_in, C_out] (demodulating layers). */
   private readonly sq: tf.Tensor2D | null;
   private readonly bias: tf.Tensor1D;
-  /** noise_const · strength as [1, res, res, 1], and the strength (random noise). */
-  private readonly noiseConst: tf.Tensor4D | null;
-  private readonly noiseStrength: tf.Scalar | null;
+  /**
+   * Conv layers fold the activation gain a = √2·g into everything before the leaky ReLU
+   * (lrelu(v)·a = lrelu(a·v) for a > 0): the demodulation, `biasA` = a·b [1, 1, 1, C_out], the
+   * noise strength `noiseA` = a·strength, and for 'const' noise `noiseBiasA` = a·(noise_const·strength
+   * + b) [1, res, res, C_out] (made on first use) — one add instead of two.
+   */
+  private readonly biasA: tf.Tensor4D;
+  private readonly noiseConst: tf.Tensor | null;
+  private readonly noiseA: tf.Scalar | null;
+  private noiseBiasA: tf.Tensor4D | null = null;
+  private readonly actGain: number;
   private winograd: WinogradWeight | null = null;
   private readonly clamp: number | null;
   private readonly gain: number;
@@ -377,14 +385,14 @@ class PreparedLayer {
       ? tf.tidy(() => tf.transpose(tf.sum(tf.square(tf.tensor4d(Wd, [O, I, k, k])), [2, 3])) as tf.Tensor2D)
       : null;
     this.bias = tensorOf('bias') as tf.Tensor1D;
+    this.actGain = spec.kind === 'torgb' ? 1 : Math.SQRT2 * gain;
+    this.biasA = tf.tidy(() => tf.reshape(tf.mul(this.bias, this.actGain), [1, 1, 1, -1]) as tf.Tensor4D);
     if (spec.noise) {
       const r = spec.resolution;
-      this.noiseStrength = tf.scalar(get('noise_strength').data[0]);
-      this.noiseConst = tf.tidy(
-        () => tf.mul(tf.reshape(tensorOf('noise_const'), [1, r, r, 1]), this.noiseStrength!) as tf.Tensor4D,
-      );
+      this.noiseA = tf.scalar(get('noise_strength').data[0] * this.actGain);
+      this.noiseConst = tf.tidy(() => tf.reshape(tensorOf('noise_const'), [1, r, r, 1]));
     } else {
-      this.noiseStrength = null;
+      this.noiseA = null;
       this.noiseConst = null;
     }
   }
@@ -421,7 +429,8 @@ class PreparedLayer {
       }
       xm.dispose();
       const O = spec.outChannels;
-      const d = tf.rsqrt(tf.add(tf.matMul(tf.square(s), this.sq!), 1e-8)); // [N, O]
+      // Demodulation times the activation gain (see `biasA`).
+      const d = tf.mul(tf.rsqrt(tf.add(tf.matMul(tf.square(s), this.sq!), 1e-8)), this.actGain); // [N, O]
       if (spec.up === 2) {
         // Phases (p_y, p_x) as channel groups → interleave to [N, 2H, 2W, O].
         const yd = tf.mul(tf.reshape(y, [n, h, wd, 4, O]), tf.reshape(d, [n, 1, 1, 1, O]));
@@ -430,13 +439,23 @@ class PreparedLayer {
       } else {
         y = tf.mul(y, tf.reshape(d, [n, 1, 1, O])) as tf.Tensor4D;
       }
-      if (spec.noise && mode !== 'none') {
-        const r = spec.resolution;
-        const noise =
-          mode === 'const' ? this.noiseConst! : tf.mul(tf.randomNormal([n, r, r, 1]), this.noiseStrength!);
-        y = tf.add(y, noise) as tf.Tensor4D;
+      if (spec.noise && mode === 'const') {
+        const nb: tf.Tensor4D =
+          this.noiseBiasA ??
+          (tf.keep(tf.tidy(() => tf.add(tf.mul(this.noiseConst!, this.noiseA!), this.biasA))) as tf.Tensor4D);
+        this.noiseBiasA = nb;
+        y = tf.add(y, nb) as tf.Tensor4D;
+      } else {
+        if (spec.noise && mode === 'random') {
+          const r = spec.resolution;
+          y = tf.add(y, tf.mul(tf.randomNormal([n, r, r, 1]), this.noiseA!)) as tf.Tensor4D;
+        }
+        y = tf.add(y, this.biasA) as tf.Tensor4D;
       }
-      return biasAct(y, this.bias, spec, this.clamp, this.gain, 3);
+      y = tf.leakyRelu(y, 0.2);
+      return this.clamp === null
+        ? y
+        : (tf.clipByValue(y, -this.clamp * this.gain, this.clamp * this.gain) as tf.Tensor4D);
     });
   }
 
@@ -456,9 +475,11 @@ class PreparedLayer {
   }
 
   dispose(): void {
-    tf.dispose([this.affW, this.affB, this.hwio, this.bias]);
+    tf.dispose([this.affW, this.affB, this.hwio, this.bias, this.biasA]);
     if (this.sq) this.sq.dispose();
-    if (this.noiseConst) tf.dispose([this.noiseConst, this.noiseStrength!]);
+    if (this.noiseConst) tf.dispose([this.noiseConst, this.noiseA!]);
+    if (this.noiseBiasA) this.noiseBiasA.dispose();
+    this.noiseBiasA = null;
     if (this.winograd) disposeWinogradWeight(this.winograd);
     this.winograd = null;
   }
