@@ -152,6 +152,19 @@ export async function equivariance(
   gen: EquivarianceTarget,
   opts: EquivarianceOptions = {},
 ): Promise<EquivarianceResult> {
+  const g = gen as Partial<EquivarianceTarget> | null;
+  if (
+    !g ||
+    typeof g !== 'object' ||
+    typeof g.mapping !== 'function' ||
+    typeof g.synthesis !== 'function' ||
+    !g.config
+  )
+    throw new TypeError(
+      `gen must be a generator (config, mapping and synthesis, e.g. from createGenerator), got ${
+        g === null || typeof g !== 'object' ? String(g) : `an object with keys [${Object.keys(g).join(', ')}]`
+      }`,
+    );
   const metrics = opts.metrics ?? ALL_METRICS;
   for (const m of metrics) {
     if (!ALL_METRICS.includes(m))

@@ -50,3 +50,11 @@ for (const c of manifest('equivariance').filter(
     }
   });
 }
+
+test('equivariance names a missing generator instead of failing inside', async () => {
+  await assert.rejects(
+    equivariance({} as never),
+    /^TypeError: gen must be a generator \(config, mapping and synthesis, e\.g\. from createGenerator\), got an object with keys \[\]$/,
+  );
+  await assert.rejects(equivariance(null as never), /gen must be a generator .*got null$/);
+});
