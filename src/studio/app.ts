@@ -916,6 +916,10 @@ const hooks = {
   get lastRenderMs(): number {
     return lastRenderMs;
   },
+  /** Render requests sent to the worker so far. */
+  get requestsSent(): number {
+    return requestId;
+  },
   /** Set controls and resolve when the frame for them has been drawn. */
   async set(partial: Partial<ViewState>): Promise<SlotFrame[]> {
     Object.assign(state, partial);

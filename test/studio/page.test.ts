@@ -150,6 +150,31 @@ test('changing the translation input changes the frame', async () => {
   assert.ok(relMaxError(after[0].image.data, before[0].image.data) > 0.05, 'the frame did not change');
 });
 
+test('a burst of input while the worker is busy renders only the newest state', async () => {
+  const { page } = studio;
+  type Hooks = { studio: { requestsSent: number; state: { tx: number } } };
+  const before = await page.evaluate(() => (window as unknown as Hooks).studio.requestsSent);
+  // 15 input events in one task: the first is sent, the other 14 only update the pending state.
+  await page.getByTestId('translate-x').evaluate((el) => {
+    const box = el as HTMLInputElement;
+    for (let i = 1; i <= 15; i++) {
+      box.value = String(i / 100);
+      box.dispatchEvent(new Event('input', { bubbles: true }));
+    }
+  });
+  await waitReady(page);
+  const after = await page.evaluate(() => (window as unknown as Hooks).studio.requestsSent);
+  assert.equal(after - before, 2, 'one request for the first event, one for the newest state');
+  const drawn = await page.evaluate(() =>
+    Array.from(
+      (window as unknown as { studio: { frames: { image: { data: Float32Array } }[] } }).studio.frames[0]
+        .image.data,
+    ),
+  );
+  const again = await setAndRead(page, { tx: 0.15 });
+  assert.deepEqual(again[0].image.data, drawn, 'the last drawn frame is the one for tx = 0.15');
+});
+
 test('the FFT view draws, with its band guides', async () => {
   await setAndRead(studio.page, { layer: (await layerOptions())[4] });
   const colours = await studio.page.getByTestId('fft').evaluate((c) => {
