@@ -171,6 +171,20 @@ test('presets: A–C are plain StyleGAN2 configs; configAt copies them; kwargs r
     ).convClamp,
     null,
   );
+  // The pickle reader names both classes training.networks_stylegan2.Generator (pickles record no
+  // module name): the nested synthesis_kwargs mark stylegan2-ada-pytorch's form.
+  const nested = resolveStyleGAN2Config(
+    styleGAN2ConfigFromInitKwargs({
+      class_name: 'training.networks_stylegan2.Generator',
+      z_dim: 8,
+      w_dim: 8,
+      img_resolution: 8,
+      img_channels: 3,
+      synthesis_kwargs: { channel_base: 64, channel_max: 8, architecture: 'skip' },
+    }),
+  );
+  assert.equal(nested.convClamp, null);
+  assert.equal(nested.channelBase, 64);
 });
 
 /** A tiny generator of `config` with random (non-initial) biases, noise strengths and w_avg. */
@@ -426,4 +440,28 @@ test('no leaks: synthesis, capture, reference path and dispose free every tensor
   ws.dispose();
   g.dispose();
   assert.equal(tf.memory().numTensors, before, 'tensors after dispose');
+});
+
+test('a stylegan2-ada-pytorch snapshot (nested synthesis_kwargs) loads and runs like the same StyleGAN2', async () => {
+  const g = await tiny({ convClamp: null });
+  const kw = {
+    class_name: 'training.networks.Generator',
+    z_dim: 8,
+    w_dim: 8,
+    c_dim: 0,
+    img_resolution: 16,
+    img_channels: 3,
+    mapping_kwargs: { num_layers: 8 },
+    synthesis_kwargs: { channel_base: 128, channel_max: 16, num_fp16_res: 0 },
+  };
+  const ada = await generatorFromSnapshot<AnyGenerator>({ initKwargs: kw, state: g.stateDict() });
+  if (!(ada instanceof StyleGAN2Generator)) throw new Error('not a StyleGAN2 generator');
+  assert.equal(ada.config.convClamp, null);
+  const z = tf.randomNormal([2, 8], 0, 1, 'float32', 11) as tf.Tensor2D;
+  const a = g.generate(z, { noiseMode: 'const', psi: 0.7 });
+  const b = ada.generate(z, { noiseMode: 'const', psi: 0.7 });
+  assert.deepEqual(Array.from(b.image.dataSync()), Array.from(a.image.dataSync()));
+  tf.dispose([z, a.image, b.image]);
+  g.dispose();
+  ada.dispose();
 });

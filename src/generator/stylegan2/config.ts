@@ -225,7 +225,9 @@ export function styleGAN2ConfigFromInitKwargs(kwargs: Record<string, unknown>): 
     imgResolution: kwargs.img_resolution,
     imgChannels: kwargs.img_channels,
     // stylegan2-ada-pytorch's SynthesisBlock defaults to no clamp, the StyleGAN3 repository's to 256.
-    convClamp: className === 'training.networks.Generator' ? null : 256,
+    // Its pickles are recognised by the class name or by the nested synthesis_kwargs (a pickle
+    // records no module name, so the reader may name either class).
+    convClamp: className === 'training.networks.Generator' || 'synthesis_kwargs' in kwargs ? null : 256,
   };
   const synth: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(kwargs)) {
