@@ -8,9 +8,11 @@
  * install the tslab kernel into `out/jupyter` (JUPYTER_PATH), execute the student notebooks
  * (`notebooks/NN-*.ipynb`) and the solutions (`notebooks/solutions/NN-*.ipynb`) with
  * `jupyter nbconvert --execute`, two at a time, sign the executed copies (so classic Notebook runs
- * their figures), convert them to HTML (`out/course/NN-*.html`, `out/course/solutions/NN-*.html`,
- * plotly inlined, works offline) and write `out/course/index.html` and `out/course/report.json`.
- * Exits with 1 if any cell fails or any exercise check in a solutions notebook is not ✔.
+ * their figures), convert them to HTML (`out/course/NN-*.html`, `out/course/solutions/NN-*.html`:
+ * formulas rendered by KaTeX at build time, plotly.js loaded from the site's one copy, a navigation
+ * bar on every page; no network needed) and write `out/course/index.html` and
+ * `out/course/report.json`. Exits with 1 if any cell fails, any exercise check in a solutions
+ * notebook is not ✔, or KaTeX rejects a formula.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -133,7 +135,10 @@ function indexPage(reports: NotebookReport[]): string {
 small{color:#666}</style></head>
 <body><h1>Alias-free generation, from Nyquist to StyleGAN3</h1>
 <p>Executed TypeScript notebooks (tslab kernel) of the <code>aliasfree</code> course. Every figure is
-interactive and works offline. Open the notebooks themselves in JupyterLab to edit and run them.</p>
+interactive and every formula is rendered; the site works offline. Open the notebooks themselves in
+JupyterLab to edit and run them (see <code>docs/course.md</code>); <code>npx aliasfree studio</code> is the
+live visualiser. The paper: Karras et al., <i>Alias-Free Generative Adversarial Networks</i>,
+NeurIPS 2021 (arXiv:2106.12423).</p>
 <ol>
 ${rows}
 </ol>

@@ -274,6 +274,9 @@ export function executeNotebook(
     '--execute',
     '--allow-errors',
     `--ExecutePreprocessor.timeout=${timeoutS}`,
+    // The tslab kernel starts a Node process and compiles TypeScript: on a busy machine that can
+    // take longer than nbclient's default 60 s, which is then reported as a dead kernel.
+    `--ExecutePreprocessor.startup_timeout=${timeoutS}`,
     '--ExecutePreprocessor.kernel_name=tslab',
     `--output-dir=${dirname(output)}`,
     `--output=${basename(output, '.ipynb')}`,

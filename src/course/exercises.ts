@@ -178,7 +178,7 @@ export const exercises: Record<string, Exercise> = {
 
   '01-alias-1': {
     task: 'a 7 Hz cosine is sampled at fs = 10 Hz: at which frequency in [0, fs/2] does it appear?',
-    hint: 'a cosine at f gives the same samples as one at |f − k·fs| for every integer k (notebook 01 §3, Eq. 1.3); pick the k that lands in [0, fs/2].',
+    hint: 'a cosine at f gives the same samples as one at |f − k·fs| for every integer k (notebook 01 §3, Eq. 1.4); pick the k that lands in [0, fs/2].',
     check(a) {
       const f = asNumber(a);
       if (typeof f === 'string') return { ok: false, hint: f + '.' };
@@ -191,7 +191,7 @@ export const exercises: Record<string, Exercise> = {
 
   '01-alias-2': {
     task: 'write fold(f, fs) returning the apparent frequency in [0, fs/2] of a cosine at f sampled at fs.',
-    hint: 'subtract the multiple of fs nearest to f (Math.round), then drop the sign: a cosine is even (notebook 01 §3, Eq. 1.3).',
+    hint: 'subtract the multiple of fs nearest to f (Math.round), then drop the sign: a cosine is even (notebook 01 §3, Eq. 1.4).',
     check(a) {
       const fold = asFunction(a);
       if (typeof fold === 'string') return { ok: false, hint: fold + '.' };
@@ -224,7 +224,7 @@ export const exercises: Record<string, Exercise> = {
 
   '01-alias-3': {
     task: 'the smallest integer sampling rate (samples per unit) at which a 12 cycles/unit cosine keeps its frequency.',
-    hint: 'Nyquist–Shannon asks for |f| < fs/2, strictly (notebook 01 §2, Eq. 1.4); on the pixel-centre grid, look at what the samples are when f sits exactly on fs/2.',
+    hint: 'Nyquist–Shannon asks for |f| < fs/2, strictly (notebook 01 §2, Eq. 1.3); on the pixel-centre grid, look at what the samples are when f sits exactly on fs/2.',
     check(a) {
       const fs = asNumber(a);
       if (typeof fs === 'string') return { ok: false, hint: fs + '.' };
@@ -278,7 +278,7 @@ export const exercises: Record<string, Exercise> = {
 
   '02-kaiser-1': {
     task: "Kaiser's attenuation estimate (dB) for 12 taps at fs = 4 with transition width 2·f_h = 0.8.",
-    hint: 'Eq. (2.3) (paper Eq. 7): A = 2.285·(n − 1)·π·Δf + 7.95, where Δf is the transition width as a fraction of the Nyquist frequency fs/2; or kaiserAtten(n, Δf).',
+    hint: 'Eq. (2.4) (paper Eq. 7): A = 2.285·(n − 1)·π·Δf + 7.95, where Δf is the transition width as a fraction of the Nyquist frequency fs/2; or kaiserAtten(n, Δf).',
     check(a) {
       if (near(a, kaiserAtten(12, 0.8)))
         return {
@@ -287,13 +287,13 @@ export const exercises: Record<string, Exercise> = {
         };
       if (near(a, kaiserAtten(12, 0.8 / 4)))
         return { ok: false, hint: 'Δf is the width divided by fs/2, not by fs.' };
-      return closeTo(a, kaiserAtten(12, 0.8 / 2), 1e-6, 'the estimate of Eq. (2.3)');
+      return closeTo(a, kaiserAtten(12, 0.8 / 2), 1e-6, 'the estimate of Eq. (2.4)');
     },
   },
 
   '02-kaiser-2': {
     task: 'the smallest number of taps that reaches A ≥ 80 dB at fs = 4 with width 0.8.',
-    hint: 'solve Eq. (2.3) for n and round up (a tap count is an integer), or call kaiserAtten(n, Δf) with Δf = width/(fs/2) for candidate n.',
+    hint: 'solve Eq. (2.4) for n and round up (a tap count is an integer), or call kaiserAtten(n, Δf) with Δf = width/(fs/2) for candidate n.',
     check(a) {
       const n = asNumber(a);
       if (typeof n === 'string') return { ok: false, hint: n + '.' };
@@ -309,13 +309,13 @@ export const exercises: Record<string, Exercise> = {
 
   '02-kaiser-3': {
     task: 'the Kaiser shape parameter β for a stopband attenuation of 80 dB.',
-    hint: 'Eq. (2.4) (paper Eq. 8) has three branches; pick the one for A > 50 dB. kaiserBeta(A) computes it.',
+    hint: 'Eq. (2.5) (paper Eq. 8) has three branches; pick the one for A > 50 dB. kaiserBeta(A) computes it.',
     check(a) {
       if (near(a, 0.1102 * 80))
         return { ok: false, hint: 'the branch for A > 50 dB subtracts 8.7 from A before multiplying.' };
       if (near(a, 0.5842 * (80 - 21) ** 0.4 + 0.07886 * (80 - 21)))
         return { ok: false, hint: 'that is the branch for 21 ≤ A ≤ 50 dB; 80 dB is above it.' };
-      return closeTo(a, kaiserBeta(80), 1e-6, 'β of Eq. (2.4)');
+      return closeTo(a, kaiserBeta(80), 1e-6, 'β of Eq. (2.5)');
     },
   },
 
@@ -336,7 +336,7 @@ export const exercises: Record<string, Exercise> = {
       if (near(a, -kaiserAtten(12, 0.4), 1e-3) && !near(a, worst, 0.5 / Math.max(1, Math.abs(worst))))
         return {
           ok: false,
-          hint: "that is Kaiser's estimate (Eq. 2.3); the exercise asks for the measured response.",
+          hint: "that is Kaiser's estimate (Eq. 2.4); the exercise asks for the measured response.",
         };
       return closeTo(a, worst, 0.5 / Math.max(1, Math.abs(worst)), 'the worst measured stopband gain');
     },
@@ -382,7 +382,7 @@ export const exercises: Record<string, Exercise> = {
 
   '03-down-1': {
     task: 'keep every 2nd sample of a cosine at 0.4 cycles/sample: what frequency (cycles per new sample, in [0, 0.5]) remains?',
-    hint: 'in cycles per *new* sample every frequency doubles; then fold it into [0, 0.5] with Eq. (1.3).',
+    hint: 'in cycles per *new* sample every frequency doubles; then fold it into [0, 0.5] with Eq. (1.4).',
     check(a) {
       const f = asNumber(a);
       if (typeof f === 'string') return { ok: false, hint: f + '.' };
@@ -451,7 +451,7 @@ export const exercises: Record<string, Exercise> = {
 
   '04-lrelu-1': {
     task: 'the leaky ReLU of a 0.3 cycles/sample cosine at rate 1: where does its 2nd harmonic (0.6) appear, in [0, 0.5]?',
-    hint: 'harmonics fold like any other frequency (notebook 01, Eq. 1.3): subtract the nearest multiple of the rate.',
+    hint: 'harmonics fold like any other frequency (notebook 01, Eq. 1.4): subtract the nearest multiple of the rate.',
     check(a) {
       const f = asNumber(a);
       if (typeof f === 'string') return { ok: false, hint: f + '.' };
@@ -464,7 +464,7 @@ export const exercises: Record<string, Exercise> = {
 
   '04-m-1': {
     task: 'the smallest integer m for which the 4th harmonic of a 0.45 cycles/pixel component stays below m/2.',
-    hint: 'the k-th harmonic of f lies at k·f cycles per (coarse) pixel; the temporary grid of rate m has Nyquist frequency m/2, and the condition is strict (notebook 04 §3, Eq. 4.2).',
+    hint: 'the k-th harmonic of f lies at k·f cycles per (coarse) pixel; the temporary grid of rate m has Nyquist frequency m/2, and the condition is strict (notebook 04 §3, Eq. 4.3).',
     check(a) {
       const m = asNumber(a);
       if (typeof m === 'string') return { ok: false, hint: m + '.' };
@@ -716,6 +716,22 @@ export const exercises: Record<string, Exercise> = {
       if (maxDiff(u, rotationMatrix(-90)) <= 1e-6 || maxDiff(u, rotationMatrix(90)) <= 1e-6)
         return { ok: false, hint: 'rotationMatrix takes radians, not degrees.' };
       return { ok: false, hint: `[${u.map((v) => +v.toFixed(4)).join(', ')}] is not a rotation by −90°.` };
+    },
+  },
+
+  '10-noise-1': {
+    task: 'at 64² the input of config B moves by t = 5/64 canvas units: by how many pixels does a layer’s noise image move?',
+    hint: 'ask what the noise image is a function of: a canvas position that the user transform moves, or a pixel index (notebook 10 §3)?',
+    check(a) {
+      const n = asNumber(a);
+      if (typeof n === 'string') return { ok: false, hint: n + '.' };
+      if (n === 5)
+        return {
+          ok: false,
+          hint: 'that is how far the content moves; the noise is not part of the content.',
+        };
+      // The noise buffers are indexed by pixel: they do not move with the input at all.
+      return closeTo(n, 0, 0, 'the move of a per-pixel noise image');
     },
   },
 

@@ -38,7 +38,7 @@ test('undefined answer is unanswered, with the task', () => {
 test('wrong answers get a hint; non-numbers and throwing functions are wrong, not crashes', () => {
   const r = evaluate('02-kaiser-1', 12);
   assert.equal(r.status, 'wrong');
-  assert.match(r.message, /too low .* Hint: Eq\. \(2\.3\)/);
+  assert.match(r.message, /too low .* Hint: Eq\. \(2\.4\)/);
   assert.equal(evaluate('02-kaiser-1', 'forty').status, 'wrong');
   assert.equal(evaluate('02-kaiser-1', NaN).status, 'wrong');
   const thrower = () => {
@@ -108,6 +108,7 @@ const right: Record<string, unknown> = {
   '08-trans-1': (tx: number, ty: number) => [1, 0, -tx, 0, 1, -ty, 0, 0, 1],
   '08-rot-1': [0, -1, 0, 1, 0, 0, 0, 0, 1],
   '09-move-1': (3 / 64) * 32,
+  '10-noise-1': 0,
 };
 
 /** Eqs. 35–36 of the paper written out (notebook 07 §2), independently of the generator's geometry. */
@@ -195,6 +196,7 @@ const wrong: Record<string, unknown[]> = {
   ],
   '08-rot-1': [[0, 1, 0, -1, 0, 0, 0, 0, 1], Array.from(rotationMatrix(-90)), [1, 0, 0, 0, 1, 0, 0, 0, 1]],
   '09-move-1': [(3 / 64) * 52, 3, 1, (3 / 64) * 16],
+  '10-noise-1': [5, 2.5, 1, -5],
 };
 
 for (const id of listExercises()) {

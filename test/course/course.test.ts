@@ -22,6 +22,7 @@ import {
   joinText,
   NOTEBOOKS,
   notebookErrors,
+  notebookText,
   readNotebook,
   SOLUTIONS,
 } from '../../scripts/notebook-tools.js';
@@ -74,11 +75,8 @@ test('every exercise check passes in the solutions, and is reached in the studen
     const ids = listExercises(r.name.slice(0, 2));
     for (const id of ids) {
       if (r.solutions) assert.equal(r.checks[id], '✔', `solutions/${r.name}: exercise ${id}`);
-      else
-        assert.ok(
-          r.checks[id] === '○' || r.checks[id] === '✘',
-          `${r.name}: exercise ${id} printed ${r.checks[id]}`,
-        );
+      // Every student stub is unanswered (undefined): it must say ○, not ✘ with a hint.
+      else assert.equal(r.checks[id], '○', `${r.name}: exercise ${id} printed ${r.checks[id]}`);
     }
   }
   const checked = new Set(report.notebooks.filter((r) => r.solutions).flatMap((r) => Object.keys(r.checks)));
@@ -87,6 +85,13 @@ test('every exercise check passes in the solutions, and is reached in the studen
     [],
     'every exercise appears in a solutions notebook',
   );
+});
+
+test('01: the notebook asserts that the samples lie on the drawn alias curve, and the assertion ran', () => {
+  for (const r of report.notebooks.filter((n) => n.name.startsWith('01'))) {
+    const text = notebookText(readNotebook(r.executed));
+    assert.match(text, /alias check passed: the \d+ samples lie on −cos 2π·3x/, r.executed);
+  }
 });
 
 test('figures display as rich output only (show() must not print its MIME bundle as text)', () => {
