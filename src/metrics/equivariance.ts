@@ -34,8 +34,14 @@ export interface EquivarianceTarget {
   readonly config: { zDim: number; imgResolution: number };
   /** z [N, zDim] → ws [N, numWs, wDim] with truncation ψ (as `Generator.mapping`). */
   mapping(z: tf.Tensor2D, opts?: { psi?: number; cutoff?: number | null }): tf.Tensor3D;
-  /** ws → image NCHW, with a 3×3 user transform of the input (as `Generator.synthesis`). */
-  synthesis(ws: tf.Tensor3D, opts?: { transform?: number[] | number[][] }): { image: tf.Tensor4D };
+  /**
+   * ws → image NCHW, with a 3×3 user transform of the input (as `Generator.synthesis`); StyleGAN2
+   * generators with noise (config B) also get `noiseMode: 'const'`, as the official metric renders.
+   */
+  synthesis(
+    ws: tf.Tensor3D,
+    opts?: { transform?: number[] | number[][]; noiseMode?: 'const' },
+  ): { image: tf.Tensor4D };
 }
 
 /** Recorded draws to replay instead of the RNG (shapes as in the golden `metric_*` cases). */
@@ -178,6 +184,8 @@ export async function equivariance(
   assertPositive('translateMax', translateMax);
   assertPositive('rotateMax', rotateMax);
   const { zDim, imgResolution: res } = gen.config;
+  // StyleGAN2 with per-pixel noise: the official metric uses each layer's stored noise (noise_mode 'const').
+  const noisy = (gen.config as { useNoise?: unknown }).useNoise === true;
 
   const replayZ = flat('z', opts.replay?.z);
   const replay = opts.replay
@@ -231,7 +239,7 @@ export async function equivariance(
 
     const ws = tf.tidy(() => gen.mapping(tf.tensor2d(zData, [n, zDim]), { psi: 1 }));
     const render = async (transform: number[]) => {
-      const { image } = gen.synthesis(ws, { transform });
+      const { image } = gen.synthesis(ws, noisy ? { transform, noiseMode: 'const' } : { transform });
       const nd = await toNd(image);
       image.dispose();
       return nd;
