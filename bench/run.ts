@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- group...]`: run the benchmark groups and print one table (median of repeats).
- * Groups: signal, generator, pickle (add `--quick` for fewer repeats).
+ * Groups: signal, generator, pickle, train (add `--quick` for fewer repeats).
  */
 import { formatTable, type BenchRow } from './harness.js';
 
@@ -8,6 +8,7 @@ const groups: Record<string, () => Promise<{ rows: (opts: { quick: boolean }) =>
   signal: () => import('./signal.js'),
   generator: () => import('./generator.js'),
   pickle: () => import('./pickle.js'),
+  train: () => import('./train.js'),
 };
 
 const args = process.argv.slice(2);

@@ -139,3 +139,39 @@ test('procedural dataset → train (stylegan3-t, 16²) → snapshot reloads bit-
     1,
   );
 });
+
+test('aliasfree metrics --swd: G_ema of a snapshot against a dataset, per level ×1e3', async () => {
+  const zip = join(dir, 'd32.zip');
+  assert.equal(
+    await main(['dataset', '--procedural', '--count', '8', '--resolution', '32', '--out', zip, '-q']),
+    0,
+  );
+  const { runMetricsCommand } = await import('../../src/cli/train.js');
+  const log = console.log;
+  const lines: string[] = [];
+  console.log = (s: string) => void lines.push(s);
+  let r: Record<string, unknown>;
+  try {
+    r = await runMetricsCommand({
+      network: 'test/golden/generators/t32/network.pkl',
+      data: zip,
+      swd: true,
+      num: 8,
+      seed: 0,
+      psi: 1,
+      backend: 'wasm',
+    });
+  } finally {
+    console.log = log;
+  }
+  assert.deepEqual(JSON.parse(lines[0]), r);
+  const per = r.swd_x1e3 as Record<string, number>;
+  assert.deepEqual(Object.keys(per), ['16', '32']);
+  for (const v of Object.values(per)) assert.ok(Number.isFinite(v) && v > 0, String(v));
+  assert.equal(r.swd_x1e3_avg, (per['32'] + per['16']) / 2);
+  assert.equal(
+    await main(['metrics', '--network', 'test/golden/generators/t32/network.pkl', '--data', zip]),
+    1,
+    'no metric chosen',
+  );
+});
