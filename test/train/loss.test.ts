@@ -14,7 +14,7 @@ import { Generator } from '../../src/generator/stylegan3/generator.js';
 import { loadDiscriminator } from '../../src/train/discriminator.js';
 import { StyleGAN2Training } from '../../src/train/stylegan2-generator.js';
 import type { StyleGAN2Generator } from '../../src/generator/stylegan2/generator.js';
-import { lossPhase, blurSigma, type LossGenerator } from '../../src/train/loss.js';
+import { lossPhase, blurSigma, blurFilter, type LossGenerator } from '../../src/train/loss.js';
 
 const GRAD_TOL = 2e-4;
 const REPORT_TOL = 1e-4;
@@ -108,3 +108,92 @@ for (const c of cases) {
     D.dispose();
   });
 }
+
+test('blur filter and σ: the official formulas', () => {
+  assert.equal(blurSigma(0, 10, 0), 0); // no fade, no blur
+  assert.equal(blurSigma(1000, 10, 25), 10 * (1 - 1000 / 25000));
+  assert.equal(blurSigma(30000, 10, 25), 0);
+  assert.equal(blurFilter(0.3), null); // ⌊3σ⌋ = 0
+  const f = blurFilter(2)!;
+  assert.equal(f.length, 13);
+  const raw = Array.from({ length: 13 }, (_, i) => 2 ** -(((i - 6) / 2) ** 2));
+  const sum = raw.reduce((a, b) => a + b, 0);
+  raw.forEach((v, i) => assert.ok(Math.abs(f[i] - v / sum) < 1e-7, `tap ${i}`));
+});
+
+test('lossPhase: style mixing, path length on StyleGAN3 and the skipped phases', async () => {
+  const G = await trainingGenerator('t16/G');
+  const D = await loadDiscriminator(goldenPath('training', 't16/D'));
+  const realImg = tensor('t16/real_img.npy');
+  const genZ = tensor('t16/gen_z.npy');
+  const base = { realImg, genZ, r1Gamma: 2 };
+  // Mixing with probability 1 changes the images D sees (other scores), deterministically per seed.
+  const plain = await lossPhase(G, D, { ...base, phase: 'Gmain' });
+  const mixed = await lossPhase(G, D, { ...base, phase: 'Gmain', styleMixingProb: 1, seed: 5 });
+  const again = await lossPhase(G, D, { ...base, phase: 'Gmain', styleMixingProb: 1, seed: 5 });
+  assert.notDeepEqual(mixed.reports['Loss/scores/fake'], plain.reports['Loss/scores/fake']);
+  assert.deepEqual(mixed.reports['Loss/scores/fake'], again.reports['Loss/scores/fake']);
+  // Path length through the StyleGAN3 generator (second order): finite, pl_mean moves by decay·mean.
+  const greg = await lossPhase(G, D, {
+    ...base,
+    phase: 'Greg',
+    plWeight: 2,
+    plDecay: 0.01,
+    gain: 4,
+    seed: 1,
+  });
+  const pen = greg.reports['Loss/pl_penalty'];
+  assert.equal(pen.length, 2);
+  assert.ok(greg.plMean! > 0 && Number.isFinite(greg.plMean!));
+  for (const g of Object.values(greg.grads)) assert.ok(g.dataSync().every(Number.isFinite));
+  // pl_weight 0 skips Greg, γ 0 skips Dreg (official): zero gradients, no reports.
+  const none = await lossPhase(G, D, { ...base, phase: 'Greg', plWeight: 0 });
+  assert.deepEqual(none.reports, {});
+  assert.equal(none.plMean, 0);
+  for (const g of Object.values(none.grads)) assert.ok(g.dataSync().every((v) => v === 0));
+  const noR1 = await lossPhase(G, D, { ...base, phase: 'Dreg', r1Gamma: 0 });
+  assert.equal(Object.keys(noR1.grads).length, D.params.size);
+  for (const r of [plain, mixed, again, greg, none, noR1]) tf.dispose(Object.values(r.grads));
+  tf.dispose([realImg, genZ]);
+  G.dispose();
+  D.dispose();
+});
+
+test('lossPhase: argument errors name the argument and the value', async () => {
+  const G = await trainingGenerator('t16/G');
+  const D = await loadDiscriminator(goldenPath('training', 't16/D'));
+  const realImg = tensor('t16/real_img.npy');
+  const genZ = tensor('t16/gen_z.npy');
+  const ok = { phase: 'Gmain' as const, realImg, genZ };
+  await assert.rejects(
+    lossPhase(G, D, { ...ok, phase: 'Gboth' as 'Gmain' }),
+    /phase must be 'Gmain', 'Greg', 'Dmain' or 'Dreg', got "Gboth"/,
+  );
+  await assert.rejects(lossPhase(G, D, { ...ok, realImg: tf.zeros([4, 16]) }), /realImg must have rank 4/);
+  await assert.rejects(
+    lossPhase(G, D, { ...ok, genZ: [[1]] as unknown as tf.Tensor }),
+    /genZ must be a tf.Tensor/,
+  );
+  await assert.rejects(
+    lossPhase(G, D, { ...ok, r1Gamma: -1 }),
+    /r1Gamma must be a finite number >= 0, got -1/,
+  );
+  await assert.rejects(
+    lossPhase(G, D, { ...ok, styleMixingProb: 2 }),
+    /styleMixingProb must be in \[0, 1\], got 2/,
+  );
+  await assert.rejects(lossPhase(G, D, { ...ok, gain: NaN }), /gain must be a finite number/);
+  await assert.rejects(
+    lossPhase(G, D, { ...ok, plBatchShrink: 1.5 }),
+    /plBatchShrink must be an integer >= 1, got 1.5/,
+  );
+  await assert.rejects(
+    lossPhase(G, D, { ...ok, phase: 'Greg', plWeight: 2, plNoise: tf.zeros([2, 3, 8, 8]) }),
+    /plNoise must have shape \[2, 3, 16, 16\], got \[2, 3, 8, 8\]/,
+  );
+  await assert.rejects(lossPhase({} as LossGenerator, D, ok), /G must be a training generator/);
+  await assert.rejects(lossPhase(G, {} as never, ok), /D must be a Discriminator/);
+  tf.dispose([realImg, genZ]);
+  G.dispose();
+  D.dispose();
+});

@@ -27,6 +27,13 @@ import { inputFeaturesTf } from '../webgpu.js';
 import { conv2dDiff } from '../../train/differentiable-conv.js';
 import { prepareModConvWeight, modulatedConv2dNHWC, disposeModConvWeight } from '../ops/modulated-conv.js';
 
+/**
+ * `elements`: the largest temporary of one chunk of samples of a checkpointed layer's recomputed
+ * backward (default 2²⁵ float32 = 128 MiB); bounds the wasm heap during training at 64² and above.
+ * Results do not depend on it (tests lower it to exercise the chunked path).
+ */
+export const recomputeLimits = { elements: 1 << 25 };
+
 /** Options of the training forwards. */
 export interface TrainForwardOptions {
   /** Move `w_avg` (mapping) and every `magnitude_ema` (synthesis) as the official forward does. */
@@ -221,6 +228,23 @@ export class TrainableGenerator {
     return 1 / Math.sqrt(ema[0]);
   }
 
+  /** Styles A(w) = w·(A_W/√wDim)ᵀ + A_b (ToRGB: × 1/√(C_in·k²)) of layer L. */
+  private styles(L: TrainLayer, w: tf.Tensor2D, affineW: tf.Tensor, affineB: tf.Tensor): tf.Tensor2D {
+    const { spec } = L;
+    const k = spec.convKernel;
+    let styles = tf.add(
+      tf.matMul(w, tf.mul(affineW, 1 / Math.sqrt(affineW.shape[1]!)), false, true),
+      affineB,
+    ) as tf.Tensor2D;
+    if (spec.isTorgb) styles = tf.mul(styles, 1 / Math.sqrt(spec.inChannels * k * k));
+    return styles;
+  }
+
+  /** 1/rms of the whole style tensor (the official demodulation pre-normalisation); null for ToRGB. */
+  private styleScale(L: TrainLayer, styles: tf.Tensor2D): tf.Scalar | null {
+    return L.spec.isTorgb ? null : (tf.rsqrt(tf.mean(tf.square(styles))) as tf.Scalar);
+  }
+
   /**
    * One synthesis layer (official `SynthesisLayer.forward`) on NHWC x with w [N, wDim] and the
    * layer's parameters `p` = [weight, bias, affine.weight, affine.bias]. `fast`: the inference
@@ -234,17 +258,11 @@ export class TrainableGenerator {
     inputGain: number,
     fast: boolean,
   ): tf.Tensor4D {
-    const { spec } = L;
     const [weight, bias, affineW, affineB] = p;
-    const k = spec.convKernel;
-    let styles = tf.add(
-      tf.matMul(w, tf.mul(affineW, 1 / Math.sqrt(affineW.shape[1]!)), false, true),
-      affineB,
-    ) as tf.Tensor2D;
-    if (spec.isTorgb) styles = tf.mul(styles, 1 / Math.sqrt(spec.inChannels * k * k));
-    const demod = !spec.isTorgb;
+    const styles = this.styles(L, w, affineW, affineB);
+    const k = L.spec.convKernel;
     if (fast) {
-      const prep = prepareModConvWeight(weight as tf.Tensor4D, demod);
+      const prep = prepareModConvWeight(weight as tf.Tensor4D, !L.spec.isTorgb);
       const gain = tf.scalar(inputGain);
       try {
         const y = modulatedConv2dNHWC(x, prep, styles, k - 1, gain);
@@ -253,11 +271,30 @@ export class TrainableGenerator {
         disposeModConvWeight(prep);
       }
     }
+    return this.layerFromStyles(L, x, styles, this.styleScale(L, styles), weight, bias, inputGain);
+  }
+
+  /**
+   * The layer after its affine, differentiable: modulated conv of x with styles·scale (scale =
+   * 1/rms of the whole batch's styles, null for ToRGB), demodulation, filtered lrelu with bias.
+   */
+  private layerFromStyles(
+    L: TrainLayer,
+    x: tf.Tensor4D,
+    styles: tf.Tensor2D,
+    scale: tf.Tensor | null,
+    weight: tf.Tensor,
+    bias: tf.Tensor,
+    inputGain: number,
+  ): tf.Tensor4D {
+    const { spec } = L;
+    const k = spec.convKernel;
+    const demod = !spec.isTorgb;
     let wn: tf.Tensor = weight;
     let s: tf.Tensor2D = styles;
     if (demod) {
       wn = tf.mul(weight, tf.rsqrt(tf.mean(tf.square(weight), [1, 2, 3], true)));
-      s = tf.mul(styles, tf.rsqrt(tf.mean(tf.square(styles)))) as tf.Tensor2D;
+      s = tf.mul(styles, scale!) as tf.Tensor2D;
     }
     const n = x.shape[0];
     const cin = spec.inChannels;
@@ -277,10 +314,110 @@ export class TrainableGenerator {
   }
 
   /**
+   * Samples per chunk of a layer's recomputed backward: its largest temporary (the map at the
+   * filter's up-sampled rate, C_out channels) kept under `recomputeLimits.elements` per chunk.
+   */
+  private recomputeChunk(L: TrainLayer): number {
+    const { spec } = L;
+    const side = (spec.inSize + spec.convKernel - 1) * spec.upFactor;
+    return Math.max(
+      1,
+      Math.floor(recomputeLimits.elements / (side * side * Math.max(spec.outChannels, spec.inChannels))),
+    );
+  }
+
+  /**
+   * The recomputed backward of one layer: gradients with respect to x, w and [weight, bias,
+   * affine.weight, affine.bias] of Σ dy ⊙ layer(x, w). Big batches run in chunks of samples: the
+   * samples interact only through the style scale 1/rms(styles of the batch), which is computed
+   * once and differentiated once (its gradient summed over the chunks).
+   */
+  private layerBackward(
+    L: TrainLayer,
+    x: tf.Tensor4D,
+    w: tf.Tensor2D,
+    dy: tf.Tensor,
+    inputGain: number,
+  ): tf.Tensor[] {
+    const params = this.layerParams(L);
+    const n = x.shape[0];
+    const chunk = this.recomputeChunk(L);
+    if (chunk >= n) {
+      const f = (...t: tf.Tensor[]) =>
+        tf.sum(
+          tf.mul(
+            this.layerMath(L, t[0] as tf.Tensor4D, t[1] as tf.Tensor2D, t.slice(2), inputGain, false),
+            dy,
+          ),
+        );
+      return tf.grads(f)([x, w, ...params]);
+    }
+    const [weight, bias, affineW, affineB] = params;
+    const styles = tf.tidy(() => this.styles(L, w, affineW, affineB));
+    const scale = tf.tidy(() => this.styleScale(L, styles) ?? tf.scalar(1));
+    const dxs: tf.Tensor[] = [];
+    const dss: tf.Tensor[] = [];
+    let dScale: tf.Tensor = tf.scalar(0);
+    let dWeight: tf.Tensor = tf.zerosLike(weight);
+    let dBias: tf.Tensor = tf.zerosLike(bias);
+    for (let s0 = 0; s0 < n; s0 += chunk) {
+      const m = Math.min(chunk, n - s0);
+      tf.tidy(() => {
+        const xc = tf.slice(x, [s0, 0, 0, 0], [m, -1, -1, -1]);
+        const sc = tf.slice(styles, [s0, 0], [m, -1]);
+        const dyc = tf.slice(dy, [s0, 0, 0, 0], [m, -1, -1, -1]);
+        const torgb = L.spec.isTorgb;
+        // (ToRGB has no style scale: tf.grads refuses inputs the result does not depend on.)
+        const f = (...t: tf.Tensor[]) =>
+          tf.sum(
+            tf.mul(
+              this.layerFromStyles(
+                L,
+                t[0] as tf.Tensor4D,
+                t[1] as tf.Tensor2D,
+                torgb ? null : t[4],
+                t[2],
+                t[3],
+                inputGain,
+              ),
+              dyc,
+            ),
+          );
+        const [gx, gs, gw, gb, gscale] = tf.grads(f)(
+          torgb ? [xc, sc, weight, bias] : [xc, sc, weight, bias, scale],
+        );
+        dxs.push(tf.keep(gx));
+        dss.push(tf.keep(gs));
+        const acc = [
+          gscale ? tf.add(dScale, gscale) : tf.clone(dScale),
+          tf.add(dWeight, gw),
+          tf.add(dBias, gb),
+        ];
+        tf.dispose([dScale, dWeight, dBias]);
+        [dScale, dWeight, dBias] = acc.map((t) => tf.keep(t));
+      });
+    }
+    const dStyles = tf.concat(dss);
+    // Back through the affine and the style scale: Σ dS ⊙ styles(w) + dScale · scale(styles(w)).
+    const g = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => {
+      const st = this.styles(L, a as tf.Tensor2D, b, c);
+      const sc = this.styleScale(L, st);
+      const main = tf.sum(tf.mul(st, dStyles));
+      return sc ? tf.add(main, tf.mul(sc, dScale)) : main;
+    };
+    const [dw, daw, dab] = tf.grads(g)([w, affineW, affineB]);
+    const dx = tf.concat(dxs);
+    const out = [dx, dw, tf.clone(dWeight), tf.clone(dBias), daw, dab];
+    tf.dispose([styles, scale, dStyles, dScale, dWeight, dBias, ...dxs, ...dss]);
+    return out;
+  }
+
+  /**
    * A synthesis layer with gradient checkpointing: the forward runs the fast inference kernels and
-   * keeps only x and w; the backward recomputes the layer on differentiable ops and returns its
-   * gradients (with respect to x, w and the four parameters). Memory: one layer's intermediates at
-   * a time instead of all of them; cost: one extra forward, on the fast kernels. First order only.
+   * keeps only x and w; the backward recomputes the layer on differentiable ops (`layerBackward`)
+   * and returns its gradients (with respect to x, w and the four parameters). Memory: one layer's
+   * intermediates (of one chunk of samples) at a time instead of all of them; cost: one extra
+   * forward, on the fast kernels. First order only.
    */
   private layerCheckpointed(L: TrainLayer, x: tf.Tensor4D, w: tf.Tensor2D, inputGain: number): tf.Tensor4D {
     const params = this.layerParams(L);
@@ -297,14 +434,7 @@ export class TrainableGenerator {
           const engine = tf.engine() as unknown as { state: { activeTape: unknown } };
           const outer = engine.state.activeTape;
           try {
-            const f = (...t: tf.Tensor[]) =>
-              tf.sum(
-                tf.mul(
-                  this.layerMath(L, t[0] as tf.Tensor4D, t[1] as tf.Tensor2D, t.slice(2), inputGain, false),
-                  dy,
-                ),
-              );
-            return tf.grads(f)([saved[0], saved[1], ...params]);
+            return this.layerBackward(L, saved[0] as tf.Tensor4D, saved[1] as tf.Tensor2D, dy, inputGain);
           } finally {
             engine.state.activeTape = outer;
           }

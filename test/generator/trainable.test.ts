@@ -1,0 +1,167 @@
+/**
+ * The StyleGAN3 generator in training form (`Generator.trainable()`): its image equals the official
+ * one (golden `generators/<tag>`, 1e-4·max) with and without layer checkpointing; the checkpointed
+ * gradients (fast kernels forward, differentiable recomputation backward) equal the plain
+ * differentiable ones; the state dict round-trips; `updateEmas` moves only the EMA buffers; errors.
+ */
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, statSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs-core';
+import { npy, goldenPath, assertCloseToMax } from '../helpers/golden.js';
+import { setBackend } from '../../src/generator/backend.js';
+import { loadGenerator } from '../../src/generator/weights.js';
+import { Generator } from '../../src/generator/stylegan3/generator.js';
+import { recomputeLimits } from '../../src/generator/stylegan3/trainable.js';
+import { ensureTrainingGradients } from '../../src/train/gradients.js';
+import { setFilteredLreluAlgorithm } from '../../src/generator/ops/filtered-lrelu.js';
+import { setConvAlgorithm } from '../../src/generator/ops/modulated-conv.js';
+
+const tags = readdirSync(goldenPath('generators')).filter((d) =>
+  statSync(goldenPath('generators', d)).isDirectory(),
+);
+
+before(async () => {
+  await setBackend('wasm');
+  await ensureTrainingGradients();
+});
+
+function tensor(tag: string, file: string): tf.Tensor {
+  const a = npy('generators', `${tag}/io/${file}`);
+  return tf.tensor(Float32Array.from(a.data as ArrayLike<number>), a.shape);
+}
+
+async function load(tag: string): Promise<Generator> {
+  const G = await loadGenerator(goldenPath('generators', tag));
+  assert.ok(G instanceof Generator);
+  return G;
+}
+
+for (const tag of tags) {
+  test(`trainable ${tag}: official image with and without checkpointing; same gradients both ways`, async () => {
+    const G = await load(tag);
+    const T = G.trainable();
+    const z = tensor(tag, 'z.npy') as tf.Tensor2D;
+    const ref = npy('generators', `${tag}/io/img.npy`).data as Float32Array;
+    const ws = T.mapping(z);
+    assertCloseToMax(ws.dataSync(), npy('generators', `${tag}/io/ws.npy`).data as Float32Array, 1e-4, 'ws');
+    for (const secondOrder of [false, true]) {
+      const img = T.synthesis(ws, { secondOrder });
+      assertCloseToMax(img.dataSync(), ref, 1e-4, `${tag} image (secondOrder ${secondOrder})`);
+      img.dispose();
+    }
+    // Gradients of a fixed random projection of the image, checkpointed vs plain. The checkpointed
+    // forward runs the inference kernels; with those set to the op path (same float32 values as
+    // the differentiable recomputation) the two gradients must agree to rounding.
+    setFilteredLreluAlgorithm('ops');
+    setConvAlgorithm('direct');
+    const proj = tf.randomNormal([2, 3, G.config.imgResolution, G.config.imgResolution], 0, 1, 'float32', 3);
+    const vars = [...T.params.values()];
+    const grads = (secondOrder: boolean) =>
+      tf.variableGrads(
+        () => tf.sum(tf.mul(T.synthesis(T.mapping(z), { secondOrder }), proj)) as tf.Scalar,
+        vars,
+      );
+    let a: ReturnType<typeof grads>;
+    let b: ReturnType<typeof grads>;
+    try {
+      a = grads(false);
+      b = grads(true);
+    } finally {
+      setFilteredLreluAlgorithm('auto');
+      setConvAlgorithm('auto');
+    }
+    for (const [k, v] of T.params) {
+      const ga = a.grads[v.name];
+      const gb = b.grads[v.name];
+      assert.ok(ga && gb, `${k} has a gradient`);
+      assertCloseToMax(ga.dataSync(), gb.dataSync(), 1e-5, `${tag} ∂/∂${k} checkpointed vs plain`);
+    }
+    tf.dispose([z, ws, proj, a.value, b.value, ...Object.values(a.grads), ...Object.values(b.grads)]);
+    T.dispose();
+    G.dispose();
+  });
+}
+
+test('trainable: the recomputed backward in chunks of samples gives the same gradients', async () => {
+  const tag = tags[0];
+  const G = await load(tag);
+  const T = G.trainable();
+  const z = tf.randomNormal([3, G.config.zDim], 0, 1, 'float32', 11) as tf.Tensor2D;
+  const proj = tf.randomNormal([3, 3, G.config.imgResolution, G.config.imgResolution], 0, 1, 'float32', 12);
+  const vars = [...T.params.values()];
+  const grads = () =>
+    tf.variableGrads(() => tf.sum(tf.mul(T.synthesis(T.mapping(z)), proj)) as tf.Scalar, vars);
+  const whole = grads();
+  const prev = recomputeLimits.elements;
+  recomputeLimits.elements = 1; // one sample per chunk in every layer
+  let chunked: ReturnType<typeof grads>;
+  try {
+    chunked = grads();
+  } finally {
+    recomputeLimits.elements = prev;
+  }
+  for (const [k, v] of T.params)
+    assertCloseToMax(
+      chunked.grads[v.name].dataSync(),
+      whole.grads[v.name].dataSync(),
+      1e-5,
+      `∂/∂${k} chunked`,
+    );
+  tf.dispose([
+    z,
+    proj,
+    whole.value,
+    chunked.value,
+    ...Object.values(whole.grads),
+    ...Object.values(chunked.grads),
+  ]);
+  T.dispose();
+  G.dispose();
+});
+
+test('trainable: stateDict round-trips; updateEmas moves w_avg and magnitude_ema only', async () => {
+  const G = await load(tags[0]);
+  const T = G.trainable();
+  const before = G.stateDict();
+  const s0 = T.stateDict();
+  assert.deepEqual([...s0.keys()], [...before.keys()]);
+  for (const [k, e] of before) assert.deepEqual(Array.from(s0.get(k)!.data), Array.from(e.data), k);
+  const z = tensor(tags[0], 'z.npy') as tf.Tensor2D;
+  const img = T.synthesis(T.mapping(z, null, { updateEmas: true }), { updateEmas: true });
+  const s1 = T.stateDict();
+  for (const [k, e] of before) {
+    const moved = Array.from(s1.get(k)!.data).some((v, i) => v !== e.data[i]);
+    const ema = k === 'mapping.w_avg' || k.endsWith('.magnitude_ema');
+    assert.equal(moved, ema, `${k} ${ema ? 'moves' : 'stays'}`);
+  }
+  // A forward without updates leaves everything as it is.
+  tf.dispose(T.synthesis(T.mapping(z)));
+  const s2 = T.stateDict();
+  for (const [k, e] of s1) assert.deepEqual(Array.from(s2.get(k)!.data), Array.from(e.data), k);
+  // Back to inference form: the same image as the training forward (no further updates).
+  const G2 = new Generator(T.geometry, s2, T.initKwargs);
+  const img2 = G2.synthesis(T.mapping(z)).image;
+  const img3 = T.synthesis(T.mapping(z));
+  assertCloseToMax(img2.dataSync(), img3.dataSync(), 1e-5, 'inference from the trained state');
+  tf.dispose([z, img, img2, img3]);
+  for (const g of [G, G2, T]) g.dispose();
+});
+
+test('trainable: argument errors', async () => {
+  const G = await load(tags[0]);
+  const T = G.trainable();
+  const zDim = G.config.zDim;
+  assert.throws(
+    () => T.mapping(tf.zeros([2, zDim + 1]) as tf.Tensor2D),
+    /z must be a tf.Tensor \[N, \d+\], got \[2, \d+\]/,
+  );
+  assert.throws(
+    () => T.synthesis(tf.zeros([1, 2, 3]) as tf.Tensor3D),
+    /ws must be a tf.Tensor \[N, \d+, \d+\], got \[1, 2, 3\]/,
+  );
+  T.dispose();
+  assert.throws(() => T.mapping(tf.zeros([1, zDim]) as tf.Tensor2D), /disposed/);
+  G.dispose();
+  assert.throws(() => G.trainable(), /disposed/);
+});
