@@ -621,6 +621,11 @@ function onReply(m: WorkerReply): void {
         select.replaceChildren(...m.configs.map((n) => el('option', { value: n, text: n })));
         select.value = m.configs.includes(initial) ? initial : 'T';
       }
+      if (nets[0].url.kind === 'file') {
+        // A link cannot carry a pickle: start with the default network and ask for the file.
+        showMessage(`load ${nets[0].url.name} again with the file input (pickles are not kept in links)`);
+        nets[0] = { url: { ...DEFAULT_NETWORK }, info: null };
+      }
       loadNetwork(0, nets[0].url, null);
       if (nets[1]) loadNetwork(1, nets[1].url, null);
       break;
@@ -641,6 +646,10 @@ function onReply(m: WorkerReply): void {
       pendingLoads.delete(m.id);
       pendingUrls.delete(m.id);
       showMessage(`could not load the network: ${m.message}`);
+      if (!nets[0].info && pendingLoads.size === 0) {
+        setStatus('no network: build one or load a file');
+        break;
+      }
       dirty = true;
       pump();
       if (!dirty && !inFlight) setStatus('ready');
