@@ -35,7 +35,7 @@ before(async () => {
   await setBackend('wasm');
   built = await buildTemp();
   // T at 32² with C_max 16, weight seed 0.
-  studio = await openStudio({ app: built.app, hash: '#net=T,32,16,0' });
+  studio = await openStudio({ app: built.app, hash: '#net=T,32,16,0', weights: [join(T32, 'network.pkl')] });
 });
 after(async () => {
   await studio?.close();
@@ -344,6 +344,21 @@ test('a StyleGAN2 network.pkl (golden s2_32) loads with its block maps and rende
     tf.dispose([z, ws, ref.image, ...Object.values(ref.layers!)]);
     gen.dispose();
   }
+});
+
+test('a file named with --weights is offered in the page and loads from the server', async () => {
+  const { page } = studio;
+  const served = page.getByTestId('served');
+  await served.locator('option', { hasText: 'network.pkl' }).waitFor({ state: 'attached' });
+  await served.selectOption({ label: 'network.pkl' });
+  await page.waitForFunction(
+    () => (document.querySelector('[data-testid=layer-select]')?.textContent ?? '').includes('L3_36_32'),
+    null,
+    { timeout: 120_000 },
+  );
+  await waitReady(page);
+  const [frame] = await setAndRead(page, { layer: 'L3_36_32' });
+  assert.deepEqual(frame.map.shape, [1, 32, 36, 36]);
 });
 
 test('no request left the local server and no console error was logged', () => {
