@@ -2,8 +2,8 @@
  * StyleGAN2-256 benchmark rows of the `generator` group: config A (the official StyleGAN2 at the
  * ladder's 256² ablation capacity: C_base 16384, C_max 512, 8 mapping layers), noise 'const',
  * batch 1, one thread (wasm), with the default conv choice ('auto': Winograd F(4×4,3×3) for the big
- * 3×3 convs, the up-sampling conv0 folded with its [1,3,3,1] filter into one 3×3 conv with
- * 4·C_out outputs) and with every conv direct (`tf.conv2d`). Reports the median and the spread
+ * 3×3 convs; the up-sampling conv0 always as four direct phase convs plus the [1,3,3,1] filter
+ * passes) and with every 3×3 conv direct (`tf.conv2d`). Reports the median and the spread
  * (min–max) of the timed runs: on a shared machine other processes compete for the CPU, so the
  * spread says how much to trust the median.
  *

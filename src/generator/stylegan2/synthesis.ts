@@ -467,9 +467,9 @@ class PreparedLayer {
   }
 
   /**
-   * Multiply–accumulates of one sample with the official algorithm: affine, conv (conv0 as the
-   * transposed conv, k²·H_in·W_in·C_in·C_out; the folded evaluation here multiplies 4× as much
-   * before Winograd's 4× saving) and the demodulation product.
+   * Multiply–accumulates of one sample: affine, conv (conv0 as the transposed conv,
+   * k²·H_in·W_in·C_in·C_out, which its four phase convs evaluate; the 4-tap filter passes are not
+   * counted) and the demodulation product.
    */
   macs(): number {
     const { spec } = this;
