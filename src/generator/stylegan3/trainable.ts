@@ -414,29 +414,42 @@ export class TrainableGenerator {
 
   /**
    * A synthesis layer with gradient checkpointing: the forward runs the fast inference kernels and
-   * keeps only x and w; the backward recomputes the layer on differentiable ops (`layerBackward`)
+   * keeps only x and w (until the backward runs: call it under a gradient whose result depends on
+   * the layer, as the training losses do); the backward recomputes the layer on differentiable ops (`layerBackward`)
    * and returns its gradients (with respect to x, w and the four parameters). Memory: one layer's
    * intermediates (of one chunk of samples) at a time instead of all of them; cost: one extra
    * forward, on the fast kernels. First order only.
    */
   private layerCheckpointed(L: TrainLayer, x: tf.Tensor4D, w: tf.Tensor2D, inputGain: number): tf.Tensor4D {
     const params = this.layerParams(L);
+    const engine = tf.engine() as unknown as { state: { activeTape: unknown; gradientDepth: number } };
+    // No gradient being recorded (e.g. the fakes of Dmain): just the fast forward.
+    if (engine.state.gradientDepth === 0) return this.layerMath(L, x, w, params, inputGain, true);
+    // x and w stay alive for the backward by reference (tf.keep, freed there): tfjs's own `save`
+    // would copy them (the wasm Identity kernel copies), doubling the memory of a training step.
+    const xk = tf.keep(x);
+    const wk = tf.keep(w);
     const fn = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-      const save = args.pop() as tf.GradSaveFunc;
-      const [xs, wsl] = args as tf.Tensor[];
-      save([xs, wsl]);
-      const value = this.layerMath(L, xs as tf.Tensor4D, wsl as tf.Tensor2D, params, inputGain, true);
+      args.pop(); // save: unused, see above
+      const value = this.layerMath(
+        L,
+        args[0] as tf.Tensor4D,
+        args[1] as tf.Tensor2D,
+        params,
+        inputGain,
+        true,
+      );
       return {
         value,
-        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        gradFunc: (dy: tf.Tensor) => {
           // tfjs's engine keeps one tape: a gradient taken inside a backward pass replaces it, so
           // the outer tape is put back afterwards (its node list was already filtered and copied).
-          const engine = tf.engine() as unknown as { state: { activeTape: unknown } };
           const outer = engine.state.activeTape;
           try {
-            return this.layerBackward(L, saved[0] as tf.Tensor4D, saved[1] as tf.Tensor2D, dy, inputGain);
+            return this.layerBackward(L, xk, wk, dy, inputGain);
           } finally {
             engine.state.activeTape = outer;
+            tf.dispose([xk, wk]);
           }
         },
       };
