@@ -18,7 +18,7 @@ export type { DiscriminatorConfig, ResolvedDiscriminatorConfig } from './discrim
 export { lossPhase, blurSigma, blurFilter } from './loss.js';
 export type { LossPhaseName, LossPhaseOptions, LossPhaseResult, LossGenerator } from './loss.js';
 export { StyleGAN2Training } from './stylegan2-generator.js';
-export { TrainableGenerator } from '../generator/stylegan3/trainable.js';
+export { TrainableGenerator, recomputeLimits } from '../generator/stylegan3/trainable.js';
 export type { TrainForwardOptions } from '../generator/stylegan3/trainable.js';
 export { conv2dDiff } from './differentiable-conv.js';
 export type { ConvOptions } from './differentiable-conv.js';
