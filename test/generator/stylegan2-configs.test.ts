@@ -227,11 +227,11 @@ for (const [name, cfg] of [
     const ws = tf.randomNormal([2, g.numWs, 8], 0, 1, 'float32', 3) as tf.Tensor3D;
     const noiseMode = cfg.useNoise === false ? 'none' : 'const';
     const transform = cfg.input === 'fourier' ? [0.8, -0.6, 0.1, 0.6, 0.8, -0.05, 0, 0, 1] : null;
-    const ref = g.synthesisWith(null, ws, { noiseMode, capture: true, transform });
+    const ref = g.synthesisWith(null, ws, { noiseMode, capture: true, captureLayers: true, transform });
     for (const alg of ['direct', 'winograd'] as const) {
       setConvAlgorithm(alg);
       try {
-        const fast = g.synthesis(ws, { noiseMode, capture: true, transform });
+        const fast = g.synthesis(ws, { noiseMode, capture: true, captureLayers: true, transform });
         assert.deepEqual(Object.keys(fast.layers!).sort(), Object.keys(ref.layers!).sort());
         for (const k of Object.keys(ref.layers!)) {
           assertCloseToMax(
@@ -245,6 +245,16 @@ for (const [name, cfg] of [
         tf.dispose([fast.image, ...Object.values(fast.layers!)]);
       } finally {
         setConvAlgorithm('auto');
+      }
+    }
+    // Every layer by its module name; without resnet skips a block's x is its conv1's output.
+    for (const L of g.layerInfo()) assert.ok(ref.layers![L.name], `captured ${L.name}`);
+    if (cfg.architecture !== 'resnet') {
+      for (const b of g.layout.blocks) {
+        assert.deepEqual(
+          Array.from(ref.layers![`b${b.resolution}.conv1`].dataSync()),
+          Array.from(ref.layers![`b${b.resolution}.x`].dataSync()),
+        );
       }
     }
     if (cfg.architecture === 'orig')

@@ -55,6 +55,8 @@ export interface StyleGAN2SynthesisOptions {
   noiseMode?: NoiseMode;
   /** Also return every block's outputs keyed `b<res>.x` and `b<res>.img` (NCHW). */
   capture?: boolean;
+  /** With `capture`, also every layer's output: `b<res>.conv0`, `.conv1`, `.torgb`, `.skip` (NCHW). */
+  captureLayers?: boolean;
   /** B/C only: inverse of the desired image transform (3×3), as StyleGAN3's `transform`. */
   transform?: Transform3x3 | null;
 }
@@ -261,6 +263,7 @@ export class StyleGAN2Generator {
   private synthesisArgs(opts: StyleGAN2SynthesisOptions): {
     noiseMode: NoiseMode;
     capture: boolean;
+    captureLayers: boolean;
     transform: Float32Array | null;
   } {
     const noiseMode = opts.noiseMode ?? 'random';
@@ -279,7 +282,12 @@ export class StyleGAN2Generator {
         'transform needs a Fourier-feature input (configs B, C); this generator starts from a learned constant',
       );
     }
-    return { noiseMode, capture: opts.capture ?? false, transform };
+    return {
+      noiseMode,
+      capture: opts.capture ?? false,
+      captureLayers: opts.captureLayers ?? false,
+      transform,
+    };
   }
 
   /**

@@ -55,6 +55,12 @@ export interface StyleGAN2SynthesisOptions {
   /** Also return every block's outputs, NCHW: `b<res>.x` and `b<res>.img` (the running skip image). */
   capture?: boolean;
   /**
+   * With `capture`, also every layer's own output (after bias, activation and clamp), NCHW, keyed
+   * by its module name: `b<res>.conv0`, `b<res>.conv1`, `b<res>.torgb` (the ToRGB output before it is
+   * added to the skip image), `b<res>.skip` (resnet).
+   */
+  captureLayers?: boolean;
+  /**
    * B/C only: the inverse of the desired image transform, 3×3 (the `transform` buffer of the
    * Fourier-feature input, as StyleGAN3's `synthesis.input.transform`); default the stored buffer.
    */
@@ -254,45 +260,56 @@ export function synthesisReference(
   net: StyleGAN2Net,
   params: StyleGAN2Params,
   ws: tf.Tensor3D,
-  { noiseMode = 'random', capture = false, transform = null }: StyleGAN2SynthesisOptions = {},
+  {
+    noiseMode = 'random',
+    capture = false,
+    captureLayers = false,
+    transform = null,
+  }: StyleGAN2SynthesisOptions = {},
 ): StyleGAN2SynthesisResult {
   checkNoiseMode(noiseMode);
   return tf.tidy(() => {
     const { blocks, config } = net.layout;
     const w = tf.unstack(ws, 1) as tf.Tensor2D[];
     const layers: Record<string, tf.Tensor4D> = {};
+    const keep = (name: string, t: tf.Tensor4D) => {
+      if (capture && captureLayers) layers[name] = t;
+      return t;
+    };
     let x: tf.Tensor4D | null = null;
     let img: tf.Tensor4D | null = null;
     for (const b of blocks) {
       const path = `b${b.resolution}`;
       if (!x) {
         const x0 = blockInputNHWC(net, params, w[0], transform);
-        x = layerReference(
-          net,
-          params,
-          b.conv1,
-          tf.transpose(x0, [0, 3, 1, 2]),
-          w[b.conv1.wIndex],
-          noiseMode,
+        x = keep(
+          b.conv1.name,
+          layerReference(net, params, b.conv1, tf.transpose(x0, [0, 3, 1, 2]), w[b.conv1.wIndex], noiseMode),
         );
       } else if (b.skip) {
         const sw = param(params, `synthesis.${b.skip.name}.weight`) as tf.Tensor4D;
         const gain = Math.SQRT1_2 / Math.sqrt(b.skip.inChannels);
-        const y = conv2dResampleTf(x, tf.mul(sw, gain) as tf.Tensor4D, {
-          f: filterOf(net, b.skip.name),
-          up: 2,
-          flipWeight: false,
-        });
-        x = layerReference(net, params, b.conv0!, x, w[b.conv0!.wIndex], noiseMode);
-        x = layerReference(net, params, b.conv1, x, w[b.conv1.wIndex], noiseMode, Math.SQRT1_2);
+        const y = keep(
+          b.skip.name,
+          conv2dResampleTf(x, tf.mul(sw, gain) as tf.Tensor4D, {
+            f: filterOf(net, b.skip.name),
+            up: 2,
+            flipWeight: false,
+          }),
+        );
+        x = keep(b.conv0!.name, layerReference(net, params, b.conv0!, x, w[b.conv0!.wIndex], noiseMode));
+        x = keep(
+          b.conv1.name,
+          layerReference(net, params, b.conv1, x, w[b.conv1.wIndex], noiseMode, Math.SQRT1_2),
+        );
         x = tf.add(y, x) as tf.Tensor4D;
       } else {
-        x = layerReference(net, params, b.conv0!, x, w[b.conv0!.wIndex], noiseMode);
-        x = layerReference(net, params, b.conv1, x, w[b.conv1.wIndex], noiseMode);
+        x = keep(b.conv0!.name, layerReference(net, params, b.conv0!, x, w[b.conv0!.wIndex], noiseMode));
+        x = keep(b.conv1.name, layerReference(net, params, b.conv1, x, w[b.conv1.wIndex], noiseMode));
       }
       if (img) img = upsample2dTf(img, filterOf(net, path));
       if (b.torgb) {
-        const y = layerReference(net, params, b.torgb, x, w[b.torgb.wIndex], noiseMode);
+        const y = keep(b.torgb.name, layerReference(net, params, b.torgb, x, w[b.torgb.wIndex], noiseMode));
         img = img ? (tf.add(img, y) as tf.Tensor4D) : y;
       }
       if (capture) {
@@ -634,13 +651,24 @@ export class PreparedSynthesis {
   /** ws [N, numWs, wDim] → image (and with `capture` every block's x and img), NCHW. */
   run(
     ws: tf.Tensor3D,
-    { noiseMode = 'random', capture = false, transform = null }: StyleGAN2SynthesisOptions = {},
+    {
+      noiseMode = 'random',
+      capture = false,
+      captureLayers = false,
+      transform = null,
+    }: StyleGAN2SynthesisOptions = {},
   ): StyleGAN2SynthesisResult {
     checkNoiseMode(noiseMode);
     const toNCHW = (t: tf.Tensor4D) => tf.transpose(t, [0, 3, 1, 2]) as tf.Tensor4D;
+    const perLayer = capture && captureLayers;
     return tf.tidy(() => {
       const w = tf.unstack(ws, 1) as tf.Tensor2D[];
       const layers: Record<string, tf.Tensor4D> = {};
+      // NHWC layer outputs are captured NCHW (a copy), so the NHWC map can still be freed early.
+      const keep = (name: string, t: tf.Tensor4D) => {
+        if (perLayer) layers[name] = toNCHW(t);
+        return t;
+      };
       let x: tf.Tensor4D | null = null;
       let img: tf.Tensor4D | null = null; // NCHW (small: imgChannels)
       this.net.layout.blocks.forEach((spec, bi) => {
@@ -648,14 +676,17 @@ export class PreparedSynthesis {
         const path = `b${spec.resolution}`;
         let next: tf.Tensor4D;
         if (!x) {
-          next = b.conv1.forward(
-            blockInputNHWC(this.net, this.input, w[0], transform),
-            w[spec.conv1.wIndex],
-            noiseMode,
+          next = keep(
+            spec.conv1.name,
+            b.conv1.forward(
+              blockInputNHWC(this.net, this.input, w[0], transform),
+              w[spec.conv1.wIndex],
+              noiseMode,
+            ),
           );
         } else {
-          const h = b.conv0!.forward(x, w[spec.conv0!.wIndex], noiseMode);
-          next = b.conv1.forward(h, w[spec.conv1.wIndex], noiseMode);
+          const h = keep(spec.conv0!.name, b.conv0!.forward(x, w[spec.conv0!.wIndex], noiseMode));
+          next = keep(spec.conv1.name, b.conv1.forward(h, w[spec.conv1.wIndex], noiseMode));
           h.dispose();
           if (b.skip) {
             const [n, hh, ww, cin] = x.shape;
@@ -665,10 +696,9 @@ export class PreparedSynthesis {
               ww,
               spec.outChannels,
             ]);
-            const up = tf.transpose(
-              upsample2dTf(toNCHW(y as tf.Tensor4D), this.net.filters.get(spec.skip!.name)!),
-              [0, 2, 3, 1],
-            );
+            const upNCHW = upsample2dTf(toNCHW(y as tf.Tensor4D), this.net.filters.get(spec.skip!.name)!);
+            if (perLayer) layers[spec.skip!.name] = upNCHW;
+            const up = tf.transpose(upNCHW, [0, 2, 3, 1]);
             next = tf.add(up, next) as tf.Tensor4D;
           }
           if (!capture) x.dispose(); // free big maps early (the tidy would only at the end)
@@ -677,6 +707,7 @@ export class PreparedSynthesis {
         if (img) img = upsample2dTf(img, this.net.filters.get(path)!);
         if (b.torgb) {
           const y = toNCHW(b.torgb.forward(x, w[spec.torgb!.wIndex], noiseMode));
+          if (perLayer) layers[spec.torgb!.name] = y;
           img = img ? (tf.add(img, y) as tf.Tensor4D) : y;
         }
         if (capture) {
