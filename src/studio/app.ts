@@ -190,6 +190,7 @@ interface SlotView {
   mapTitle: HTMLElement;
   fft: HTMLCanvasElement;
   readout: HTMLElement;
+  stats: HTMLElement;
   eqTable: HTMLElement;
 }
 
@@ -205,6 +206,7 @@ function slotView(suffix: string): SlotView {
   const title = el('h2', { text: '…' });
   const mapTitle = el('div', { class: 'caption' });
   const readout = el('div', { class: 'readout', 'data-testid': `readout${suffix}` });
+  const stats = el('div', { class: 'readout', 'data-testid': `stats${suffix}` });
   const eqTable = el('table', { class: 'eq', 'data-testid': `eq-table${suffix}` });
   const root = el(
     'div',
@@ -217,11 +219,12 @@ function slotView(suffix: string): SlotView {
       el('figure', {}, map, mapTitle),
       el('figure', {}, fft, el('figcaption', { text: 'FFT (dB) with f_c, f_c+f_h, s/2' })),
     ),
+    stats,
     readout,
     eqTable,
   );
   views.append(root);
-  return { root, title, output, map, mapTitle, fft, readout, eqTable };
+  return { root, title, output, map, mapTitle, fft, readout, stats, eqTable };
 }
 
 const slotViews: [SlotView, SlotView] = [slotView(''), slotView('-b')];
@@ -750,6 +753,10 @@ function draw(frames: SlotFrame[], totalMs: number): void {
       L.cutoff !== null ? `, f_c = ${+L.cutoff.toFixed(3)}` : ''
     }${L.halfWidth !== null ? `, f_h = ${+L.halfWidth.toFixed(3)}` : ''}`;
     drawFft(v.fft, f, info);
+    const fmt = (x: number) => (Math.abs(x) >= 1e-3 || x === 0 ? x.toFixed(4) : x.toExponential(2));
+    const stat = (name: string, s: SlotFrame['stats']['all']) =>
+      `${name}: mean ${fmt(s.mean)}, std ${fmt(s.std)}, max|x| ${fmt(s.maxAbs)}`;
+    v.stats.textContent = `${stat('all channels', f.stats.all)} · ${stat('shown', f.stats.shown)}`;
     v.readout.textContent =
       `energy beyond f_c: ${fmtDb(f.beyondCutoffDb)} · beyond f_c+f_h: ${fmtDb(f.beyondStopbandDb)}` +
       (f.eqPsnrDb ? ` · EQ-PSNR of ${f.layer}: ${fmtDb(f.eqPsnrDb[f.layer])}` : '');

@@ -96,6 +96,13 @@ export type WorkerRequest =
   /** `targets`: the networks to draw and the map each shows (a second network: same list index). */
   | { type: 'render'; id: number; targets: { slot: number; layer: string }[]; state: ViewState };
 
+/** Mean, standard deviation and max |x| of a set of channels. */
+export interface MapStats {
+  mean: number;
+  std: number;
+  maxAbs: number;
+}
+
 /** One network's frame. */
 export interface SlotFrame {
   slot: number;
@@ -109,6 +116,8 @@ export interface SlotFrame {
   imageRgba: { width: number; height: number; data: Uint8ClampedArray };
   mapRgba: { width: number; height: number; data: Uint8ClampedArray };
   fftRgba: { width: number; height: number; data: Uint8ClampedArray };
+  /** Statistics of the shown map (official layer widget): all channels, and the shown ones. */
+  stats: { all: MapStats; shown: MapStats };
   /** 10·log10 of the shown map's energy fraction beyond f_c and beyond f_c + f_h (current frame). */
   beyondCutoffDb: number | null;
   beyondStopbandDb: number | null;

@@ -64,6 +64,31 @@ export function channelView(data: Float32Array, shape: readonly number[], opts: 
   return { width: W, height: H, data: out };
 }
 
+/**
+ * Mean, standard deviation (population) and max |x| over the given channels of an NCHW map
+ * [1, C, H, W], as the official layer widget's statistics table shows them.
+ */
+export function mapStats(
+  data: Float32Array,
+  shape: readonly number[],
+  channels: readonly number[],
+): { mean: number; std: number; maxAbs: number } {
+  const [, , H, W] = shape;
+  let sum = 0;
+  let sq = 0;
+  let maxAbs = 0;
+  for (const c of channels)
+    for (let i = c * H * W; i < (c + 1) * H * W; i++) {
+      const v = data[i];
+      sum += v;
+      sq += v * v;
+      maxAbs = Math.max(maxAbs, Math.abs(v));
+    }
+  const n = channels.length * H * W;
+  const mean = sum / n;
+  return { mean, std: Math.sqrt(Math.max(sq / n - mean * mean, 0)), maxAbs };
+}
+
 /** Anchor colours of the perceptually uniform map (dark blue → green → yellow), evenly spaced. */
 const MAP_ANCHORS: readonly [number, number, number][] = [
   [68, 1, 84],

@@ -34,7 +34,7 @@ import type {
   WorkerReply,
   WorkerRequest,
 } from './protocol.js';
-import { channelView, energyBeyondDb, fftPower, fftView, shownChannels } from './views.js';
+import { channelView, energyBeyondDb, fftPower, fftView, mapStats, shownChannels } from './views.js';
 import {
   imageTransform,
   invertAffine,
@@ -302,6 +302,14 @@ async function renderSlot(slot: number, layerName: string, st: ViewState): Promi
     imageRgba: channelView(shownImage, image.shape, { channel: 0, rgb: true, normalize: false, gainDb: 0 }),
     mapRgba: channelView(shown, map.shape, st),
     fftRgba: fftView(power, H, W, st.fftRangeDb),
+    stats: {
+      all: mapStats(
+        map.data,
+        map.shape,
+        Array.from({ length: C }, (_, i) => i),
+      ),
+      shown: mapStats(map.data, map.shape, shownChannels(C, st.channel, st.rgb)),
+    },
     beyondCutoffDb: beyond(layer.cutoff),
     beyondStopbandDb: beyond(
       layer.cutoff !== null && layer.halfWidth !== null ? layer.cutoff + layer.halfWidth : null,

@@ -20,6 +20,7 @@ import {
   energyBeyondDb,
   fftPower,
   fftView,
+  mapStats,
   shownChannels,
 } from '../../src/studio/views.js';
 import { bandGuides } from '../../src/studio/guides.js';
@@ -102,6 +103,11 @@ test('channelView: x·127.5 + 128 with gain and normalisation; the shown channel
   assert.equal(loud.data[12], 191);
   assert.deepEqual(shownChannels(5, 4, true), [2, 3, 4]);
   assert.deepEqual(shownChannels(2, 7, true), [1]);
+  const st = mapStats(d, [1, 2, 2, 2], [0]);
+  assert.equal(st.mean, 0.125);
+  assert.ok(Math.abs(st.std - Math.sqrt(0.546875)) < 1e-15);
+  assert.equal(st.maxAbs, 1);
+  assert.ok(Math.abs(mapStats(d, [1, 2, 2, 2], [0, 1]).mean - 1.5 / 8) < 1e-7);
   assert.deepEqual(colormap(0), [68, 1, 84]);
   assert.deepEqual(colormap(1), [253, 231, 37]);
 });
