@@ -33,7 +33,8 @@ import { stateLayout, type StateTensor, type GeneratorSnapshot } from './state.j
 import { initialState, validateState } from './state-init.js';
 import { isStyleGAN2Config, isStyleGAN2Kwargs, type StyleGAN2Config } from './stylegan2/config.js';
 import { createStyleGAN2Generator, loadStyleGAN2Directory, styleGAN2FromSnapshot } from './stylegan2/load.js';
-import type { StyleGAN2Generator } from './stylegan2/generator.js';
+import { StyleGAN2Generator } from './stylegan2/generator.js';
+import { styleGAN2StateLayout } from './stylegan2/layout.js';
 
 /** Either generator: StyleGAN3 (`Generator`, configs D–R) or StyleGAN2 (`StyleGAN2Generator`, A–C). */
 export type AnyGenerator = Generator | StyleGAN2Generator;
@@ -202,13 +203,25 @@ export function initKwargsFromConfig(geometry: SynthesisGeometry): Record<string
  * Write `gen` as a golden-format directory: `init_kwargs.json` (the loaded kwargs, or the official
  * arguments of its config), `aliasfree_config.json` (the full config incl. ladder switches) and
  * `state/<key>.npy` (float32, official shapes; scalars as shape ()). `loadGenerator(dir)` restores it
- * exactly.
+ * exactly. StyleGAN2 generators are written the same way (their official kwargs, their config with
+ * `network: 'stylegan2'`, their state dict).
  */
-export function saveGenerator(gen: Generator, dir: string): void {
-  if (!(gen instanceof Generator)) throw new TypeError('gen must be a Generator');
+export function saveGenerator(gen: AnyGenerator, dir: string): void {
+  if (!(gen instanceof Generator) && !(gen instanceof StyleGAN2Generator))
+    throw new TypeError('gen must be a Generator or a StyleGAN2Generator');
   if (typeof dir !== 'string' || dir.length === 0)
     throw new TypeError(`dir must be a non-empty string, got ${String(dir)}`);
   mkdirSync(join(dir, 'state'), { recursive: true });
+  if (gen instanceof StyleGAN2Generator) {
+    // The official kwargs (B/C's Fourier input has none: the full config file restores it).
+    writeFileSync(join(dir, 'init_kwargs.json'), JSON.stringify(gen.officialKwargs(), null, 1));
+    writeFileSync(join(dir, CONFIG_FILE), JSON.stringify(gen.config, null, 1));
+    const sd = gen.stateDict();
+    for (const { key, shape } of styleGAN2StateLayout(gen.layout)) {
+      writeNpy(join(dir, 'state', `${key}.npy`), Float32Array.from(sd.get(key)!.data), shape);
+    }
+    return;
+  }
   writeFileSync(
     join(dir, 'init_kwargs.json'),
     JSON.stringify(gen.initKwargs ?? initKwargsFromConfig(gen.geometry), null, 1),
