@@ -269,7 +269,7 @@ export function synthesisReference(
 ): StyleGAN2SynthesisResult {
   checkNoiseMode(noiseMode);
   return tf.tidy(() => {
-    const { blocks, config } = net.layout;
+    const { blocks } = net.layout;
     const w = tf.unstack(ws, 1) as tf.Tensor2D[];
     const layers: Record<string, tf.Tensor4D> = {};
     const keep = (name: string, t: tf.Tensor4D) => {
@@ -317,7 +317,6 @@ export function synthesisReference(
         if (img) layers[`${path}.img`] = img;
       }
     }
-    void config;
     return (capture ? { image: img!, layers } : { image: img! }) as unknown as tf.TensorContainer;
   }) as unknown as StyleGAN2SynthesisResult;
 }
