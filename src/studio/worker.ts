@@ -186,13 +186,14 @@ async function load(id: number, slot: number, source: NetworkSource): Promise<vo
 }
 
 /** ws [numWs·wDim] for one integer seed (ψ, cutoff), cached per slot. */
-function seedWs(s: Slot, seed: number, psi: number, cutoff: number | null): Float32Array {
+async function seedWs(s: Slot, seed: number, psi: number, cutoff: number | null): Promise<Float32Array> {
   const key = `${seed}|${psi}|${cutoff}`;
   let ws = s.ws.get(key);
   if (!ws) {
     const z = tf.tensor2d(new Rng(seed).normals(s.gen.config.zDim), [1, s.gen.config.zDim]);
     const w = s.gen.mapping(z, { psi, cutoff });
-    ws = w.dataSync() as Float32Array;
+    // Asynchronous read: GPU backends in a browser read back without blocking.
+    ws = (await w.data()) as Float32Array;
     z.dispose();
     w.dispose();
     if (s.ws.size > 64) s.ws.clear();
@@ -202,17 +203,17 @@ function seedWs(s: Slot, seed: number, psi: number, cutoff: number | null): Floa
 }
 
 /** The latent widget's ws: blend of ⌊seed⌋ and ⌊seed⌋ + 1, then style mixing. */
-function framesWs(s: Slot, st: ViewState): Float32Array {
+async function framesWs(s: Slot, st: ViewState): Promise<Float32Array> {
   const s0 = Math.floor(st.seed);
   const f = st.seed - s0;
-  const a = seedWs(s, s0, st.psi, st.cutoff);
+  const a = await seedWs(s, s0, st.psi, st.cutoff);
   const out = Float32Array.from(a);
   if (f > 0) {
-    const b = seedWs(s, s0 + 1, st.psi, st.cutoff);
+    const b = await seedWs(s, s0 + 1, st.psi, st.cutoff);
     for (let i = 0; i < out.length; i++) out[i] = (1 - f) * a[i] + f * b[i];
   }
   if (st.mix) {
-    const m = seedWs(s, Math.round(st.mixSeed), st.psi, st.cutoff);
+    const m = await seedWs(s, Math.round(st.mixSeed), st.psi, st.cutoff);
     const wDim = s.gen.config.wDim;
     const from = Math.max(0, Math.min(st.mixFrom, s.gen.numWs));
     const to = Math.max(from, Math.min(st.mixTo, s.gen.numWs));
@@ -265,7 +266,7 @@ async function renderSlot(slot: number, layerName: string, st: ViewState): Promi
   const M = imageTransform(tx, ty, turns);
   const inv = invertAffine(M);
   const layer = s.info.layers.find((L) => L.name === layerName) ?? s.info.layers[s.info.layers.length - 1];
-  const ws = framesWs(s, st);
+  const ws = await framesWs(s, st);
   const identity = isIdentity(tx, ty, turns);
   const wantEq = st.eq && !identity;
   const maps = await synthesize(s, ws, inv, layer.name !== 'output' || wantEq, st.noiseMode);
