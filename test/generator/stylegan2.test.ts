@@ -169,3 +169,37 @@ for (const c of cases) {
     assert.fail(`unhandled case kind ${c.fn}`);
   });
 }
+
+test('stylegan2 network.pkl: summary counts the official parameters; convert → loadGenerator reproduces img_const', async () => {
+  const { summarizePickleFile, convertPickleToDir } = await import('../../src/io/pickle/network-files.js');
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const c = cases.find((x) => x.fn === 'legacy.load_network_pkl')!;
+  const pkl = goldenPath(GROUP, c.inputs.pkl);
+  const summary = summarizePickleFile(pkl);
+  const gEma = summary.entries.find((e) => e.key === 'G_ema');
+  assert.ok(gEma && gEma.type === 'network');
+  assert.equal(gEma.qualifiedName, 'training.networks_stylegan2.Generator');
+  const g = await gen(tagOf(c));
+  // Trainable parameters of the summary = the layout's count from the official constructors.
+  assert.equal(gEma.numParameters, g.parameterBreakdown().total);
+  const dir = mkdtempSync(join(tmpdir(), 'aliasfree-s2conv-'));
+  try {
+    convertPickleToDir(pkl, join(dir, 'g'));
+    const h = await loadGenerator<AnyGenerator>(join(dir, 'g'));
+    if (!(h instanceof StyleGAN2Generator)) throw new Error('converted pickle did not load as StyleGAN2');
+    const ws = tensorOf(c.inputs.ws) as tf.Tensor3D;
+    const r = h.synthesis(ws, { noiseMode: 'const' });
+    assertCloseToMax(
+      r.image.dataSync(),
+      npy(GROUP, c.outputs.img).data as ArrayLike<number>,
+      TOL,
+      'converted',
+    );
+    tf.dispose([ws, r.image]);
+    h.dispose();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
