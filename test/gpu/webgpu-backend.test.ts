@@ -259,41 +259,57 @@ test('inputFeaturesTf names bad arguments', () => {
   bad.dispose();
 });
 
-// A real Dawn adapter: OpenGL on Mesa llvmpipe. Run in a child process because Dawn's GL backend on
-// llvmpipe may crash at process teardown (and, rarely, earlier): the child prints its result and
-// kills itself; a run that printed nothing is retried (at most 5 runs of at most 10 s; one normally takes ~1.5 s).
-test('webgpu on Dawn/OpenGL (llvmpipe): backend selected, adapter reported, ops equal cpu', () => {
-  let out = '';
-  let result: Record<string, unknown> | null = null;
-  for (let run = 0; run < 5 && !result; run++) {
+// A real Dawn adapter: OpenGL on Mesa llvmpipe. Dawn's GL backend on llvmpipe (webgpu 0.6.2, Mesa
+// 22.3) crashes or hangs now and then — more often the more tensors a process uploads and the busier
+// the machine (docs/gpu.md) — so the ops run in a few short child processes, each of which prints
+// its result and kills itself; a group whose process printed nothing is run again (at most 8 runs of
+// at most 60 s each; one normally takes 2–4 s). What is asserted does not depend on which run
+// succeeded: every op of every group must equal cpu.
+const GROUPS = [
+  ['matMul', 'conv2d', 'depthwiseConv2d', 'sinMul'],
+  ['leakyReluGain', 'clip', 'padSlice', 'transposeReshape'],
+  ['meanRsqrt', 'sumConcat', 'stridedUpsample'],
+  ['inputFeatures'],
+];
+
+/** Run the child on `cases` until one run prints its result; returns it (or null) and the log. */
+function llvmpipeRun(cases: string[]): { result: Record<string, unknown> | null; log: string } {
+  let log = '';
+  for (let run = 0; run < 8; run++) {
     const r = spawnSync(process.execPath, ['--import', 'tsx', join(HERE, 'webgpu-child.ts')], {
       encoding: 'utf8',
-      timeout: 10_000,
-      env: { ...process.env, [WEBGPU_ADAPTER_ENV]: 'opengl' },
+      timeout: 60_000,
+      env: { ...process.env, [WEBGPU_ADAPTER_ENV]: 'opengl', ALIASFREE_CHILD_CASES: cases.join(',') },
     });
-    out +=
-      r.stdout +
-      r.stderr
-        .split('\n')
-        .filter((l) => !l.startsWith('Warning'))
-        .join('\n');
+    log += `run ${run}: status ${r.status} signal ${r.signal}\n${r.stderr
+      .split('\n')
+      .filter((l) => l && !l.startsWith('Warning'))
+      .join('\n')}\n`;
     const line = r.stdout.split('\n').find((l) => l.startsWith('RESULT '));
-    if (line) result = JSON.parse(line.slice(7)) as Record<string, unknown>;
+    if (line) return { result: JSON.parse(line.slice(7)) as Record<string, unknown>, log };
   }
-  assert.ok(
-    result,
-    `the llvmpipe child printed no result in 5 runs (needs libegl1 libegl-mesa0 libgl1-mesa-dri):\n${out.slice(-2000)}`,
-  );
-  assert.equal(result.ok, true, JSON.stringify(result.tried));
-  assert.equal(result.backend, 'webgpu');
-  const adapter = result.adapter as { mode: string; software: boolean; featureLevel: string };
-  assert.equal(adapter.mode, 'opengl');
-  assert.equal(adapter.featureLevel, 'compatibility');
-  assert.equal(adapter.software, true);
-  assert.equal(result.readsSync, false);
-  assert.match(String(result.syncError), /impossible with WebGPU in Node.*await tensor\.data\(\)/);
-  const errs = result.errors as Record<string, number>;
-  assert.ok(Object.keys(errs).length >= 8, JSON.stringify(errs));
+  return { result: null, log };
+}
+
+test('webgpu on Dawn/OpenGL (llvmpipe): backend selected, adapter reported, ops equal cpu', () => {
+  const errs: Record<string, number> = {};
+  for (const cases of GROUPS) {
+    const { result, log } = llvmpipeRun(cases);
+    assert.ok(
+      result,
+      `the llvmpipe child (${cases.join(', ')}) printed no result in 8 runs (needs libegl1 libegl-mesa0 libgl1-mesa-dri):\n${log.slice(-3000)}`,
+    );
+    assert.equal(result.ok, true, JSON.stringify(result.tried));
+    assert.equal(result.backend, 'webgpu');
+    const adapter = result.adapter as { mode: string; software: boolean; featureLevel: string };
+    assert.equal(adapter.mode, 'opengl');
+    assert.equal(adapter.featureLevel, 'compatibility');
+    assert.equal(adapter.software, true);
+    assert.equal(result.readsSync, false);
+    assert.match(String(result.syncError), /impossible with WebGPU in Node.*await tensor\.data\(\)/);
+    Object.assign(errs, result.errors as Record<string, number>);
+  }
+  assert.deepEqual(Object.keys(errs).sort(), GROUPS.flat().sort());
   for (const [op, e] of Object.entries(errs)) assert.ok(e <= 1e-5, `${op}: max|Δ|/max|ref| = ${e}`);
 });
 

@@ -2,7 +2,8 @@
  * Child process of webgpu-backend.test.ts: selects webgpu through `tryWebgpu` (adapter from
  * ALIASFREE_WEBGPU_ADAPTER), runs ops the generator uses on cpu and on webgpu, and prints one line
  * `RESULT {json}` (max |Δ| / max |ref| per op, the attempt log, the adapter). It then kills itself:
- * Dawn's OpenGL backend on llvmpipe may crash in its teardown.
+ * Dawn's OpenGL backend on llvmpipe may crash in its teardown. `ALIASFREE_CHILD_CASES` selects the
+ * ops (default all).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { writeSync } from 'node:fs';
@@ -67,9 +68,15 @@ const cases: Record<string, () => tf.Tensor> = {
   },
 };
 
+// ALIASFREE_CHILD_CASES=a,b runs only those cases: Dawn's GL backend on llvmpipe crashes more often
+// the more tensors one process uploads, so the test spreads the cases over several short processes.
+const only = process.env.ALIASFREE_CHILD_CASES?.split(',').filter(Boolean);
+for (const k of only ?? []) if (!(k in cases)) throw new Error(`unknown case ${k}`);
+
 async function runAll(): Promise<Record<string, Float32Array>> {
   const out: Record<string, Float32Array> = {};
   for (const [k, f] of Object.entries(cases)) {
+    if (only && !only.includes(k)) continue;
     const t = f();
     out[k] = (await t.data()) as Float32Array;
     t.dispose();
