@@ -87,7 +87,10 @@ export function checkFits(geometry: SynthesisGeometry | StyleGAN2Layout, what: s
   }
 }
 
-/** A built-in config with seeded weights: `configAt(name, resolution)` at C_max `channelMax` (R: ×2). */
+/**
+ * A built-in config with seeded weights: `configAt(name, resolution)` at C_max `channelMax` (R: ×2);
+ * a StyleGAN2 preset (A–C) at that resolution with C_base 2^14 and C_max `channelMax`.
+ */
 export function configNetwork(
   name: string,
   resolution: number,
@@ -102,6 +105,14 @@ export function configNetwork(
     throw new RangeError(`channelMax must be an integer >= 1, got ${channelMax}`);
   if (!Number.isSafeInteger(weightSeed))
     throw new RangeError(`weightSeed must be an integer, got ${weightSeed}`);
+  const preset = (configs as Readonly<Record<string, unknown>>)[name];
+  if (isStyleGAN2Config(preset)) {
+    // The StyleGAN3 ladder's capacity rule: C_base 2^14, C_max as asked.
+    const sg2: StyleGAN2Config = { ...preset, imgResolution: resolution, channelBase: 16384, channelMax };
+    const layout = styleGAN2Layout(resolveStyleGAN2Config(sg2));
+    checkFits(layout, `config ${name} at ${resolution}² (C_max ${channelMax})`);
+    return new StyleGAN2Generator(layout, styleGAN2InitialState(layout, weightSeed), null);
+  }
   const cfg = configAt(name as ConfigName, resolution, { ablation: true });
   Object.assign(cfg, ladderCapacity(channelMax)[name as ConfigName]);
   const geometry = computeGeometry(cfg);

@@ -10,7 +10,9 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { setBackend, Rng } from '../../src/generator/index.js';
-import { configNetwork } from '../../src/studio/networks.js';
+import { configNetwork, networkInfo, STUDIO_CONFIGS } from '../../src/studio/networks.js';
+import { configs } from '../../src/generator/config.js';
+import { isStyleGAN2Config } from '../../src/generator/stylegan2/config.js';
 import { imageTransform, invertAffine, mapEqPsnrDb, moveMap } from '../../src/studio/transform.js';
 
 before(async () => {
@@ -56,4 +58,32 @@ test('rotation: R reads > 60 dB, the opposite sign > 30 dB less, T far less', (t
     ref += r.ref[i] ** 2;
   }
   assert.ok(10 * Math.log10((16 * ref) / err) > 50, 'untransform does not bring R back');
+});
+
+test('every preset of the library is offered; StyleGAN2 presets build with their block maps', () => {
+  assert.deepEqual([...STUDIO_CONFIGS], Object.keys(configs).sort());
+  for (const name of STUDIO_CONFIGS) {
+    const preset = (configs as Readonly<Record<string, unknown>>)[name];
+    const gen = configNetwork(name, 16, 8, 0);
+    try {
+      const info = networkInfo(gen, name);
+      assert.equal(info.resolution, 16);
+      assert.equal(info.layers[info.layers.length - 1].name, 'output');
+      if (isStyleGAN2Config(preset)) {
+        assert.equal(info.architecture, 'stylegan2');
+        assert.equal(info.hasNoise, preset.useNoise ?? true, name);
+        assert.equal(info.hasTransform, preset.input === 'fourier', name);
+        assert.deepEqual(
+          info.layers.filter((l) => l.name.endsWith('.x')).map((l) => l.name),
+          ['b4.x', 'b8.x', 'b16.x'],
+        );
+      } else {
+        assert.equal(info.architecture, 'stylegan3');
+        assert.equal(info.layers[0].name, 'input');
+        assert.ok(info.hasTransform && !info.hasNoise);
+      }
+    } finally {
+      gen.dispose();
+    }
+  }
 });
