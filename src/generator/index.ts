@@ -9,7 +9,7 @@ export * from './stylegan3/geometry.js';
 export * from './stylegan3/parameters.js';
 export { setBackend, backendInfo, ensureBackend, describeBackend } from './backend.js';
 export type { BackendName, BackendInfo, BackendAttempt } from './backend.js';
-export type { WebgpuAdapterSummary } from './webgpu.js';
+export type { WebgpuAdapterSummary, WebgpuAdapterMode } from './webgpu.js';
 export type { StateRole } from './state.js';
 export { SynthesisLayer } from './stylegan3/synthesis-layer.js';
 export { Generator, parseTransform, channelBounds } from './stylegan3/generator.js';
@@ -69,7 +69,7 @@ export {
   convAlgorithm,
 } from './ops/modulated-conv.js';
 export type { ConvAlgorithm, PreparedModConvWeight } from './ops/modulated-conv.js';
-export type { WinogradTile } from './ops/winograd.js';
+export type { WinogradTile, WinogradWeight } from './ops/winograd.js';
 export { GeneratorPool } from './parallel/pool.js';
 export type { PoolOptions, PoolGenerateOptions, PoolSplit, Images } from './parallel/pool.js';
 export {
