@@ -231,6 +231,31 @@ export async function lossPhase(
   const filt = blurFilter(sigma);
   const rng = new Rng(opts.seed ?? 0);
   const runD = (img: tf.Tensor4D, c: tf.Tensor2D | null) => D.forward(filt ? blur(img, filt) : img, c);
+  /**
+   * D on G's images in G phases (D frozen, only ∂/∂img needed): recorded as one node whose
+   * backward recomputes D under its own short-lived tape, so D's saved tensors and gradients are
+   * freed before G's backward starts (tfjs keeps every saved tensor of a tape to its end).
+   */
+  const runDFrozen = (img: tf.Tensor4D, c: tf.Tensor2D | null): tf.Tensor => {
+    const engine = tf.engine() as unknown as { state: { activeTape: unknown } };
+    const kept = tf.keep(img);
+    const f = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
+      void save;
+      return {
+        value: runD(x as tf.Tensor4D, c),
+        gradFunc: (dy: tf.Tensor) => {
+          const outer = engine.state.activeTape;
+          try {
+            return tf.grad((u: tf.Tensor) => tf.sum(tf.mul(runD(u as tf.Tensor4D, c), dy)))(kept);
+          } finally {
+            engine.state.activeTape = outer;
+            kept.dispose();
+          }
+        },
+      };
+    }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor) => tf.Tensor;
+    return f(img);
+  };
 
   /** Official run_G: mapping (+ style mixing), synthesis. */
   const runG = (z: tf.Tensor2D, c: tf.Tensor2D | null, updateEmas: boolean) => {
@@ -254,7 +279,7 @@ export async function lossPhase(
     const rep: Record<string, tf.Tensor> = {};
     const { value, grads } = paramGrads(G.params, () => {
       const { img } = runG(genZ, genC, false);
-      const logits = runD(img, genC);
+      const logits = runDFrozen(img, genC);
       const loss = tf.softplus(tf.neg(logits));
       rep['Loss/scores/fake'] = tf.keep(tf.clone(logits));
       rep['Loss/signs/fake'] = tf.keep(tf.sign(logits));
@@ -312,19 +337,27 @@ export async function lossPhase(
     const rep: Record<string, tf.Tensor> = {};
     // The fakes are constants for D: generate them outside the gradient (EMAs move here).
     const fake = tf.tidy(() => runG(genZ, genC, true).img);
-    const { value, grads } = paramGrads(D.params, () => {
+    // Two backward passes, as the official code does (one tape at a time: half the peak memory).
+    let lossGen: tf.Tensor | null = null;
+    const gen = paramGrads(D.params, () => {
       const fakeLogits = runD(fake, genC);
-      const lossGen = tf.softplus(fakeLogits);
-      const realLogits = runD(realImg, realC);
-      const lossReal = tf.softplus(tf.neg(realLogits));
+      const l = tf.softplus(fakeLogits);
+      lossGen = tf.keep(tf.clone(l));
       rep['Loss/scores/fake'] = tf.keep(tf.clone(fakeLogits));
       rep['Loss/signs/fake'] = tf.keep(tf.sign(fakeLogits));
+      return tf.mul(tf.mean(l), gain) as tf.Scalar;
+    });
+    const real = paramGrads(D.params, () => {
+      const realLogits = runD(realImg, realC);
+      const lossReal = tf.softplus(tf.neg(realLogits));
       rep['Loss/scores/real'] = tf.keep(tf.clone(realLogits));
       rep['Loss/signs/real'] = tf.keep(tf.sign(realLogits));
-      rep['Loss/D/loss'] = tf.keep(tf.add(lossGen, lossReal));
-      return tf.mul(tf.add(tf.mean(lossGen), tf.mean(lossReal)), gain) as tf.Scalar;
+      rep['Loss/D/loss'] = tf.keep(tf.add(lossGen!, lossReal));
+      return tf.mul(tf.mean(lossReal), gain) as tf.Scalar;
     });
-    value.dispose();
+    const grads: Record<string, tf.Tensor> = {};
+    for (const k of Object.keys(gen.grads)) grads[k] = tf.add(gen.grads[k], real.grads[k]);
+    tf.dispose([gen.value, real.value, lossGen!, ...Object.values(gen.grads), ...Object.values(real.grads)]);
     fake.dispose();
     return { reports: collect(rep), grads };
   }
