@@ -18,6 +18,12 @@ export interface ReportProgress {
   elapsed(): number;
 }
 
+/** True when the note's first counter `k/n` is complete (k = n > 0): a finished unit of work. */
+function finishesUnit(note: string): boolean {
+  const m = /(\d+)\/(\d+)/.exec(note);
+  return m !== null && m[1] === m[2] && m[2] !== '0';
+}
+
 /** `1 min 5 s` / `4.2 s`. */
 export function formatSeconds(s: number): string {
   if (!Number.isFinite(s)) return '?';
@@ -27,8 +33,10 @@ export function formatSeconds(s: number): string {
 /**
  * Weighted progress on stderr (silent with `quiet`). `labels[i]` names config i (`T`), `weights[i]`
  * its estimated cost in any unit. `update` lines are throttled by `throttle` (default: every line on
- * a terminal, at most one per 5 s when stderr is a log; with a custom `write`, every line); `log`
- * lines (config headers and results, one per finished config) always print.
+ * a terminal, at most one per 5 s when stderr is a log; with a custom `write`, every line), except
+ * those whose note ends a counter (`EQ 4/4 latents`, `translate strip 3/3 frames`): they mark a
+ * finished unit of work (one metric of one config) and always print, as do `log` lines (config
+ * headers and results).
  */
 export function reportProgress(
   labels: string[],
@@ -60,7 +68,7 @@ export function reportProgress(
       const eta = done > 0 && done < total ? `  ETA ${formatSeconds((el * (total - done)) / done)}` : '';
       out(
         `[${index + 1}/${labels.length} ${labels[index]}] ${note}  overall ${pct}%  elapsed ${formatSeconds(el)}${eta}`,
-        false,
+        finishesUnit(note),
       );
     },
     finish(index) {

@@ -89,11 +89,19 @@ test('reportProgress: update lines are throttled in a log, result lines are not'
     clock.t = k * 500;
     p.update(0, k / 20, `EQ ${k}/20`);
   }
+  p.update(0, 1, 'translate strip 3/3 frames'); // at 10 s, 0 s after the last line: a finished unit
   p.finish(0);
   p.log('   A: EQ-T 40 dB');
-  // Updates at 0.5 s, 1 s, …, 10 s: printed at 0.5 s, 5.5 s (the first ≥ 5 s later), then the log.
+  // Updates at 0.5 s, 1 s, …, 10 s: printed at 0.5 s, 5.5 s (the first ≥ 5 s later) and 10 s
+  // (EQ 20/20 ends its counter), then the strip's last frame and the log.
   assert.deepEqual(
     lines.map((l) => l.trim().split('  ')[0]),
-    ['[1/2 A] EQ 1/20', '[1/2 A] EQ 11/20', 'A: EQ-T 40 dB'],
+    [
+      '[1/2 A] EQ 1/20',
+      '[1/2 A] EQ 11/20',
+      '[1/2 A] EQ 20/20',
+      '[1/2 A] translate strip 3/3 frames',
+      'A: EQ-T 40 dB',
+    ],
   );
 });
