@@ -121,6 +121,8 @@ export function zeroPaddedConvNet(
 ): Float64Array {
   if (!Number.isInteger(taps) || taps < 1 || taps % 2 === 0)
     throw new RangeError(`taps must be an odd positive integer, got ${taps}`);
+  if (!Number.isInteger(depth) || depth < 0)
+    throw new RangeError(`depth must be a non-negative integer, got ${depth}`);
   const rand = mulberry32(seed);
   let y = Float64Array.from(x);
   const half = (taps - 1) / 2;

@@ -6,7 +6,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { evaluate, exercise, exercises, listExercises, MARKS } from '../../src/course/check.js';
-import { EX02_GRID, EX03_GRID, ex02Signal, ex03Signal } from '../../src/course/exercises.js';
+import {
+  borderWidth,
+  EX02_GRID,
+  EX03_GRID,
+  ex02Signal,
+  ex03Signal,
+  zeroPaddedConvNet,
+} from '../../src/course/exercises.js';
 import {
   firwin,
   freqz,
@@ -314,4 +321,20 @@ test('transform exercises name the typical mistakes: swapped order, image transf
   assert.match(evaluate('08-rot-1', [0, 1, 0, -1, 0, 0, 0, 0, 1]).message, /not its inverse/);
   assert.equal(evaluate('08-rot-1', [1, 2, 3]).status, 'wrong');
   assert.match(evaluate('08-trans-1', (tx: number) => [1, 0, -tx]).message, /9 numbers/);
+});
+
+test('zeroPaddedConvNet: the border region grows by (taps − 1)/2 per layer; bad arguments are named', () => {
+  const flat = new Float64Array(64).fill(1);
+  for (const [depth, taps] of [
+    [1, 3],
+    [4, 3],
+    [3, 5],
+  ]) {
+    assert.deepEqual(borderWidth(zeroPaddedConvNet(flat, { depth, taps })), [
+      (depth * (taps - 1)) / 2,
+      (depth * (taps - 1)) / 2,
+    ]);
+  }
+  assert.throws(() => zeroPaddedConvNet(flat, { taps: 4 }), /taps must be an odd positive integer, got 4/);
+  assert.throws(() => zeroPaddedConvNet(flat, { depth: -1 }), /depth must be a non-negative integer, got -1/);
 });
