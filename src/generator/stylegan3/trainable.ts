@@ -29,10 +29,10 @@ import { prepareModConvWeight, modulatedConv2dNHWC, disposeModConvWeight } from 
 
 /**
  * `elements`: the largest temporary of one chunk of samples of a checkpointed layer's recomputed
- * backward (default 2²⁵ float32 = 128 MiB); bounds the wasm heap during training at 64² and above.
+ * backward (default 2²³ float32 = 32 MiB); bounds the wasm heap during training at 64² and above.
  * Results do not depend on it (tests lower it to exercise the chunked path).
  */
-export const recomputeLimits = { elements: 1 << 25 };
+export const recomputeLimits = { elements: 1 << 23 };
 
 /** Options of the training forwards. */
 export interface TrainForwardOptions {
