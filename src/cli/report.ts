@@ -1,5 +1,6 @@
 /**
- * `aliasfree report`: build the configurations of the paper's ladder (D, E, F, G, H, T, R) with
+ * `aliasfree report`: build the configurations of the paper's ladder (A, B, C — StyleGAN2 — and D, E,
+ * F, G, H, T, R) with
  * seeded weights at a small resolution and capacity — or load one trained generator with
  * `--weights` — measure each (images, EQ-T / EQ-T_frac / EQ-R, per-layer spectra and alias energy,
  * translation and rotation strips) and write `index.html` (self-contained), `report.json` and the
@@ -10,7 +11,7 @@ import { basename, join, resolve } from 'node:path';
 import { setBackend, describeBackend } from '../generator/backend.js';
 import type { CliBackendName } from './options.js';
 import { prepareOutDir } from './output.js';
-import type { ConfigName } from '../generator/config.js';
+import type { ConfigName, StyleGAN2ConfigName } from '../generator/config.js';
 import { PAPER_SOURCE, paperLadderRow } from '../metrics/paper.js';
 import type { Figure } from '../viz/style.js';
 import { LAYERS_API } from '../report/layers-api.js';
@@ -21,12 +22,13 @@ import { formatSeconds, reportProgress } from '../report/progress.js';
 import { REPORT_SCHEMA, type ConfigReport, type ReportJson } from '../report/schema.js';
 import { db } from '../report/tables.js';
 import { cliConfig } from './build.js';
-import { REPORT_CAPACITY, REPORT_DEFAULTS } from '../report/defaults.js';
+import { REPORT_CAPACITY, REPORT_DEFAULTS, reportCapacity } from '../report/defaults.js';
 
 export { REPORT_CAPACITY, REPORT_DEFAULTS };
 
 export interface ReportOptions {
-  configs: ConfigName[];
+  /** A–C (StyleGAN2) and D–R. */
+  configs: (ConfigName | StyleGAN2ConfigName)[];
   resolution: number;
   samples: number;
   layerSamples: number;
@@ -80,16 +82,12 @@ export async function runReport(opts: ReportOptions): Promise<ReportJson> {
     });
   } else {
     for (const name of opts.configs) {
-      if ((name as string) === 'A' || (name as string) === 'B' || (name as string) === 'C') {
-        throw new RangeError(`report: config ${name} (StyleGAN2) is not measured by the report yet; use D–R`);
-      }
+      const capacity = reportCapacity(name);
       const cfg = cliConfig(name, {
         resolution: opts.resolution,
-        channelBase: opts.channelBase ?? REPORT_CAPACITY[name].channelBase,
+        channelBase: opts.channelBase ?? capacity.channelBase,
         channelMax:
-          opts.channelMax !== undefined
-            ? opts.channelMax * (name === 'R' ? 2 : 1)
-            : REPORT_CAPACITY[name].channelMax,
+          opts.channelMax !== undefined ? opts.channelMax * (name === 'R' ? 2 : 1) : capacity.channelMax,
       });
       jobs.push({
         config: name,
@@ -130,7 +128,10 @@ export async function runReport(opts: ReportOptions): Promise<ReportJson> {
     prog.finish(i);
     const e = m.report.eq;
     prog.log(
-      `   ${j.config}: EQ-T ${db(e.eqt)} dB, EQ-T_frac ${db(e.eqt_frac)} dB, EQ-R ${db(e.eqr)} dB` +
+      `   ${j.config}: ` +
+        (e.note
+          ? `EQ – (${e.note.split(':')[0]})`
+          : `EQ-T ${db(e.eqt)} dB, EQ-T_frac ${db(e.eqt_frac)} dB, EQ-R ${db(e.eqr)} dB`) +
         (m.report.alias ? `, mean alias ${db(m.report.alias.meanAliasDb)} dB` : '') +
         ` (${formatSeconds(m.report.seconds)})`,
     );

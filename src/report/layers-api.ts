@@ -5,12 +5,12 @@
  */
 import { measureLayers, summarizeLayers } from '../metrics/layers.js';
 import type { AliasSummary, LayerMeasurement, MeasureLayersOptions } from '../metrics/layers.js';
-import type { Generator } from '../generator/stylegan3/generator.js';
+import type { AnyGenerator } from '../generator/weights.js';
 
 export type { AliasSummary, LayerMeasurement, MeasureLayersOptions };
 
 export interface LayersApi {
-  measureLayers(gen: Generator, opts?: MeasureLayersOptions): Promise<LayerMeasurement[]>;
+  measureLayers(gen: AnyGenerator, opts?: MeasureLayersOptions): Promise<LayerMeasurement[]>;
   summarizeLayers(ms: LayerMeasurement[]): AliasSummary;
 }
 

@@ -1,5 +1,6 @@
 /**
- * Everything the report measures for one generator: sample images (and the time per image), the
+ * Everything the report measures for one generator — StyleGAN3 (D–R) or StyleGAN2 (A–C; per-pixel
+ * noise from each layer's stored `noise_const`, as the official metrics render): sample images (and the time per image), the
  * equivariance metrics EQ-T / EQ-T_frac / EQ-R (`equivariance`, pooled over `samples` latents), the
  * per-layer spectra and alias energies (`measureLayers`, averaged over `layerSamples` latents), and
  * the translation and rotation strips. Produces the JSON part (`ConfigReport`), the PNG assets and
@@ -8,7 +9,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import ndarray from 'ndarray';
 import type { Generator } from '../generator/stylegan3/generator.js';
+import { StyleGAN2Generator } from '../generator/stylegan2/generator.js';
+import type { AnyGenerator } from '../generator/weights.js';
 import { parameterCount } from '../generator/stylegan3/parameters.js';
+import { NO_TRANSFORMABLE_INPUT } from '../metrics/layers-stylegan2.js';
 import { equivariance } from '../metrics/equivariance.js';
 import { paperLadderRow } from '../metrics/paper.js';
 import { composeGrid, encodePng, tensorToTiles } from '../viz/figures/images.js';
@@ -17,7 +21,7 @@ import { latents } from '../cli/build.js';
 import type { LayersApi, LayerMeasurement } from './layers-api.js';
 import type { ConfigReport, LayerMeasurementRow, PaperJson } from './schema.js';
 import { spectraSection } from './spectra.js';
-import { amplitude, renderStrip } from './strip.js';
+import { amplitude, renderStrip, type StripTarget } from './strip.js';
 import { layerRows } from './tables.js';
 
 export interface MeasureConfigOptions {
@@ -59,9 +63,40 @@ export function renderBudget(
   return o.images + 4 * o.samples + 2 * o.frames + (layers ? 4 * o.layerSamples : 0);
 }
 
+/** What the images, strips and layer pictures render through (the StyleGAN3 `Generator` fits it). */
+export interface ReportView extends StripTarget {
+  synthesis(
+    ws: tf.Tensor3D,
+    opts?: { transform?: number[]; capture?: boolean },
+  ): { image: tf.Tensor4D; layers?: Record<string, tf.Tensor4D> };
+}
+
+/**
+ * A StyleGAN2 generator seen through the StyleGAN3 synthesis signature the strips and layer
+ * pictures use: every call renders with the stored noise (`noiseMode 'const'`, none without noise
+ * inputs) and `capture` also returns every layer (`captureLayers`).
+ */
+export function styleGAN2View(gen: StyleGAN2Generator): ReportView {
+  const noiseMode = gen.config.useNoise ? ('const' as const) : ('none' as const);
+  return {
+    config: gen.config,
+    synthesis: (ws: tf.Tensor3D, opts: { transform?: number[]; capture?: boolean } = {}) =>
+      gen.synthesis(ws, {
+        noiseMode,
+        transform: opts.transform ?? null,
+        capture: opts.capture ?? false,
+        captureLayers: opts.capture ?? false,
+      }),
+  };
+}
+
 /** Measure one generator (see the module comment). The generator stays owned by the caller. */
-export async function measureConfig(gen: Generator, o: MeasureConfigOptions): Promise<MeasuredConfig> {
+export async function measureConfig(gen: AnyGenerator, o: MeasureConfigOptions): Promise<MeasuredConfig> {
   const t0 = Date.now();
+  const sg2 = gen instanceof StyleGAN2Generator;
+  // A StyleGAN2 with a learned constant (A) has no input to translate or rotate: no EQ, no strips.
+  const transformable = !sg2 || gen.config.input === 'fourier';
+  const view: ReportView = sg2 ? styleGAN2View(gen) : (gen as Generator);
   const useLayers = o.layersApi !== null;
   const budget = renderBudget(o, useLayers);
   let done = 0;
@@ -79,7 +114,7 @@ export async function measureConfig(gen: Generator, o: MeasureConfigOptions): Pr
   const ws = gen.mapping(z, { psi: 1 });
   z.dispose();
   const t1 = performance.now();
-  const { image } = gen.synthesis(ws, {});
+  const { image } = view.synthesis(ws, {});
   const imgs = ndarray((await image.data()) as Float32Array, image.shape.slice());
   const msPerImage = (performance.now() - t1) / o.images;
   image.dispose();
@@ -91,20 +126,22 @@ export async function measureConfig(gen: Generator, o: MeasureConfigOptions): Pr
   progress(0, `images ${o.images}/${o.images} (${msPerImage.toFixed(0)} ms/image)`);
 
   // Equivariance metrics.
-  const eq = await equivariance(gen, {
-    samples: o.samples,
-    seed: o.seed,
-    batch: 4,
-    onProgress: (d, total) => progress(4 * d, `EQ ${d}/${total} latents`),
-  });
+  const eq = transformable
+    ? await equivariance(gen, {
+        samples: o.samples,
+        seed: o.seed,
+        batch: 4,
+        onProgress: (d, total) => progress(4 * d, `EQ ${d}/${total} latents`),
+      })
+    : null;
   done += 4 * o.samples;
 
   // Strips for the first latent.
   const ws0 = tf.slice(ws, [0, 0, 0], [1, -1, -1]) as tf.Tensor3D;
   const strips = [];
   try {
-    for (const kind of ['translate', 'rotate'] as const) {
-      const s = await renderStrip(gen, ws0, kind, {
+    for (const kind of transformable ? (['translate', 'rotate'] as const) : []) {
+      const s = await renderStrip(view, ws0, kind, {
         frames: o.frames,
         onFrame: (d, total) => progress(d, `${kind} strip ${d}/${total} frames`),
       });
@@ -129,7 +166,7 @@ export async function measureConfig(gen: Generator, o: MeasureConfigOptions): Pr
       });
       done += 4 * o.layerSamples;
       alias = o.layersApi.summarizeLayers(ms);
-      const sec = await spectraSection(gen, ws0, ms, prefix);
+      const sec = await spectraSection(view, ws0, ms, prefix);
       for (const [k, v] of sec.assets) assets.set(k, v);
       layerMeasurements = sec.rows;
       spectraPng = sec.sheet;
@@ -153,15 +190,19 @@ export async function measureConfig(gen: Generator, o: MeasureConfigOptions): Pr
       resolution: gen.config.imgResolution,
       channelBase: gen.config.channelBase,
       channelMax: gen.config.channelMax,
-      parameters: parameterCount(gen.geometry),
+      network: sg2 ? 'stylegan2' : 'stylegan3',
+      parameters: sg2 ? gen.parameterBreakdown().total : parameterCount(gen.geometry),
       macsPerImage: gen.macsPerImage(),
       msPerImage,
       layers: layerRows(gen.layerInfo()),
       layerMeasurements,
       alias,
-      eq: { eqt: eq.eqt!, eqt_frac: eq.eqt_frac!, eqr: eq.eqr!, samples: eq.samples },
+      eq: eq
+        ? { eqt: eq.eqt!, eqt_frac: eq.eqt_frac!, eqr: eq.eqr!, samples: eq.samples, note: null }
+        : { eqt: null, eqt_frac: null, eqr: null, samples: 0, note: NO_TRANSFORMABLE_INPUT },
       paper,
       strips,
+      stripsNote: transformable ? null : NO_TRANSFORMABLE_INPUT,
       samplesPng,
       spectraPng,
       seconds: (Date.now() - t0) / 1000,

@@ -66,7 +66,9 @@ function configSection(c: ConfigReport, assets: Map<string, Buffer>, fig: Figure
     `<p class="meta">${c.resolution}² output, C<sub>base</sub> ${c.channelBase}, C<sub>max</sub> ${c.channelMax}, ` +
       `${(c.parameters / 1e6).toFixed(2)} M parameters, ${(c.macsPerImage / 1e9).toFixed(2)} GMAC/image, ` +
       `${c.msPerImage.toFixed(0)} ms/image; ` +
-      `EQ-T ${db(c.eq.eqt)} dB, EQ-T<sub>frac</sub> ${db(c.eq.eqt_frac)} dB, EQ-R ${db(c.eq.eqr)} dB over ${c.eq.samples} latents` +
+      (c.eq.note
+        ? `EQ-T / EQ-T<sub>frac</sub> / EQ-R – (${escapeHtml(c.eq.note)})`
+        : `EQ-T ${db(c.eq.eqt)} dB, EQ-T<sub>frac</sub> ${db(c.eq.eqt_frac)} dB, EQ-R ${db(c.eq.eqr)} dB over ${c.eq.samples} latents`) +
       (c.alias
         ? `; mean alias ${db(c.alias.meanAliasDb)} dB (worst ${escapeHtml(c.alias.worstLayer ?? '–')})`
         : '') +
@@ -77,6 +79,7 @@ function configSection(c: ConfigReport, assets: Map<string, Buffer>, fig: Figure
     `<h3>Sample images</h3>${img(assets, c.samplesPng, `${c.config} samples`, pngWidth(sb) * scale)}`,
   );
   parts.push('<h3>Translation and rotation strips (texture sticking vs equivariance)</h3>');
+  if (c.stripsNote) parts.push(`<p class="meta">– ${escapeHtml(c.stripsNote)}.</p>`);
   for (const s of c.strips) parts.push(stripHtml(assets, s, c.resolution));
   parts.push('<h3>Layers</h3>');
   parts.push(layerTableHtml(c.layers, c.layerMeasurements));
@@ -113,11 +116,11 @@ export function eqBarFigure(configs: ConfigReport[]): Figure {
   const rows: ConfigMetrics[] = configs.map((c) => ({
     config: c.config,
     'EQ-T paper (trained)': c.paper?.eqt ?? undefined,
-    'EQ-T ours (untrained)': c.eq.eqt,
+    'EQ-T ours (untrained)': c.eq.eqt ?? undefined,
     'EQ-T_frac paper (trained)': c.paper?.eqt_frac ?? undefined,
-    'EQ-T_frac ours (untrained)': c.eq.eqt_frac,
+    'EQ-T_frac ours (untrained)': c.eq.eqt_frac ?? undefined,
     'EQ-R paper (trained)': c.paper?.eqr ?? undefined,
-    'EQ-R ours (untrained)': c.eq.eqr,
+    'EQ-R ours (untrained)': c.eq.eqr ?? undefined,
   }));
   const fig = compareBarFigure(rows, {
     title: 'Equivariance: paper (trained FFHQ-U 256²) vs ours (untrained seeded)',

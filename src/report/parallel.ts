@@ -7,9 +7,9 @@
  * only the timings (ms/image, seconds) include the competition for the cores.
  */
 import type { BackendName } from '../generator/backend.js';
-import type { Generator } from '../generator/stylegan3/generator.js';
-import { createGenerator, loadGenerator } from '../generator/weights.js';
+import { createGenerator, loadGenerator, type AnyGenerator } from '../generator/weights.js';
 import type { GeneratorConfig } from '../generator/types.js';
+import type { StyleGAN2Config } from '../generator/stylegan2/config.js';
 import { runJobsInWorkers } from '../generator/parallel/workers.js';
 import type { Figure } from '../viz/style.js';
 import type { MeasureConfigOptions, MeasuredConfig } from './measure.js';
@@ -17,14 +17,15 @@ import type { ConfigReport } from './schema.js';
 
 /** A generator as plain data (it travels to worker threads): a seeded preset or a weights path. */
 export interface GeneratorSource {
-  generatorConfig?: GeneratorConfig;
+  /** A StyleGAN3 (D–R) or StyleGAN2 (A–C) config. */
+  generatorConfig?: GeneratorConfig | StyleGAN2Config;
   weightSeed?: number;
   weights?: string;
 }
 
-/** Build the generator a `GeneratorSource` describes (the caller disposes it). */
-export function buildFromSource(src: GeneratorSource): Promise<Generator> {
-  if (src.weights) return loadGenerator(src.weights);
+/** Build the generator a `GeneratorSource` describes, StyleGAN3 or StyleGAN2 (the caller disposes it). */
+export function buildFromSource(src: GeneratorSource): Promise<AnyGenerator> {
+  if (src.weights) return loadGenerator<AnyGenerator>(src.weights);
   if (!src.generatorConfig) throw new TypeError('a generator source needs generatorConfig or weights');
   return createGenerator(src.generatorConfig, { seed: src.weightSeed ?? 0 });
 }

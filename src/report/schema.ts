@@ -11,7 +11,7 @@
 import type { LayerInfo } from '../generator/stylegan3/generator.js';
 
 /** Version tag of the JSON layout (bump when a field changes meaning). */
-export const REPORT_SCHEMA = 'aliasfree-report/1';
+export const REPORT_SCHEMA = 'aliasfree-report/2';
 
 /**
  * One synthesis layer as `Generator.layerInfo()` describes it (the layer table of the report): the
@@ -59,11 +59,14 @@ export interface StripJson {
 
 /** Equivariance of one network: ours and, for presets, the paper's trained-network numbers. */
 export interface EqJson {
-  eqt: number;
-  eqt_frac: number;
-  eqr: number;
-  /** Latents the metrics pooled. */
+  /** null when the network has no transformable input (config A); `note` says why. */
+  eqt: number | null;
+  eqt_frac: number | null;
+  eqr: number | null;
+  /** Latents the metrics pooled (0 when not measured). */
   samples: number;
+  /** Why the metrics are missing (config A: no transformable input), else null. */
+  note: string | null;
 }
 
 export interface PaperJson {
@@ -76,8 +79,10 @@ export interface PaperJson {
 
 /** Everything measured for one configuration (or for the loaded `--weights` network). */
 export interface ConfigReport {
-  /** Preset letter (D … R) or `weights` for a loaded network. */
+  /** Preset letter (A … R) or `weights` for a loaded network. */
   config: string;
+  /** Architecture: 'stylegan3' (D–R and StyleGAN3 weights) or 'stylegan2' (A–C and StyleGAN2 weights). */
+  network: 'stylegan3' | 'stylegan2';
   /** Human label (paper step name, or the weights path). */
   label: string;
   resolution: number;
@@ -97,6 +102,8 @@ export interface ConfigReport {
   /** The paper's numbers for this config (trained FFHQ-U 256²), null for loaded weights. */
   paper: PaperJson | null;
   strips: StripJson[];
+  /** Why there are no strips (config A: no transformable input), else null. */
+  stripsNote: string | null;
   /** Sample images PNG and the per-layer spectra sheet (relative paths). */
   samplesPng: string;
   spectraPng: string | null;

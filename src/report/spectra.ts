@@ -6,7 +6,6 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import ndarray, { type NdArray } from 'ndarray';
-import type { Generator } from '../generator/stylegan3/generator.js';
 import { composeGrid, encodePng } from '../viz/figures/images.js';
 import { layerAliasingFigure, type LayerAliasing } from '../viz/figures/generator.js';
 import type { Figure } from '../viz/style.js';
@@ -22,20 +21,36 @@ function rounded(a: NdArray<Float64Array>): NdArray<Float64Array> {
   return ndarray(out, [h, w]);
 }
 
+/**
+ * What the layer pictures need: synthesis with `capture` returning every map by layer name (the
+ * StyleGAN3 `Generator`, or a StyleGAN2 generator through `styleGAN2View` of measure.ts).
+ */
+export interface LayerPictureSource {
+  synthesis(
+    ws: tf.Tensor3D,
+    opts: { capture: boolean },
+  ): { image: tf.Tensor4D; layers?: Record<string, tf.Tensor4D> };
+}
+
 /** First channel of every captured map (`input` and each layer) for one latent `ws` [1, numWs, wDim]. */
 export async function layerPictures(
-  gen: Generator,
+  gen: LayerPictureSource,
   ws: tf.Tensor3D,
 ): Promise<Map<string, NdArray<Float32Array>>> {
   const { image, layers } = gen.synthesis(ws, { capture: true });
-  image.dispose();
   const out = new Map<string, NdArray<Float32Array>>();
-  for (const [name, t] of Object.entries(layers ?? {})) {
-    const [, , h, w] = t.shape;
-    const first = tf.slice(t, [0, 0, 0, 0], [1, 1, h, w]);
-    out.set(name, ndarray((await first.data()) as Float32Array, [1, 1, h, w]));
-    first.dispose();
-    t.dispose();
+  const maps = Object.entries(layers ?? {});
+  try {
+    for (const [name, t] of maps) {
+      const [, , h, w] = t.shape;
+      const first = tf.slice(t, [0, 0, 0, 0], [1, 1, h, w]);
+      out.set(name, ndarray((await first.data()) as Float32Array, [1, 1, h, w]));
+      first.dispose();
+    }
+  } finally {
+    // Disposed only after all are read: names may share one tensor (StyleGAN2: b<res>.x is the block's
+    // last conv, the last b<res>.img is the image).
+    tf.dispose([image, ...maps.map(([, t]) => t)]);
   }
   return out;
 }
@@ -53,7 +68,7 @@ export interface SpectraSection {
  * maps shown in the dashboard.
  */
 export async function spectraSection(
-  gen: Generator,
+  gen: LayerPictureSource,
   ws: tf.Tensor3D,
   ms: LayerMeasurement[],
   prefix: string,

@@ -118,14 +118,26 @@ export function eqTableHtml(configs: ConfigReport[]): string {
       `<span class="paper">${num(c.paper?.eqt, 4)}</span>`,
       `<span class="paper">${num(c.paper?.eqt_frac, 4)}</span>`,
       `<span class="paper">${num(c.paper?.eqr, 4)}</span>`,
-      `<span class="ours">${db(c.eq.eqt)}</span>`,
-      `<span class="ours">${db(c.eq.eqt_frac)}</span>`,
-      `<span class="ours">${db(c.eq.eqr)}</span>`,
+      ...[c.eq.eqt, c.eq.eqt_frac, c.eq.eqr].map((v) =>
+        c.eq.note
+          ? `<span class="ours" title="${escapeHtml(c.eq.note)}">–</span>`
+          : `<span class="ours">${db(v)}</span>`,
+      ),
       db(c.alias?.meanAliasDb),
       escapeHtml(c.alias?.worstLayer ?? '–'),
       (c.parameters / 1e6).toFixed(2) + ' M',
       c.msPerImage.toFixed(0),
     ]),
   );
-  return `<table class="eq">\n${head1}\n${head2}\n${body.join('\n')}\n</table>`;
+  // Why a row has no EQ (config A: no transformable input), once per distinct reason, as the paper's "–".
+  const notes = [...new Set(configs.filter((c) => c.eq.note).map((c) => c.eq.note!))].map(
+    (n) =>
+      `<p class="meta">– ${escapeHtml(
+        configs
+          .filter((c) => c.eq.note === n)
+          .map((c) => c.config)
+          .join(', '),
+      )}: ${escapeHtml(n)}.</p>`,
+  );
+  return `<table class="eq">\n${head1}\n${head2}\n${body.join('\n')}\n</table>` + notes.join('\n');
 }

@@ -108,16 +108,20 @@ test('report exits 0, shows progress with ETA per config and metric, writes the 
 });
 
 test('report.json: options, EQ in (0, 150) dB, layer rows equal layerInfo, paper numbers beside ours', () => {
-  assert.equal(report.schema, 'aliasfree-report/1');
+  assert.equal(report.schema, 'aliasfree-report/2');
   assert.deepEqual(report.options.configs, CONFIGS);
   assert.equal(report.options.samples, 4);
   assert.equal(report.configs.length, CONFIGS.length);
   for (const c of report.configs) {
     const name = c.config as ConfigName;
     for (const k of ['eqt', 'eqt_frac', 'eqr'] as const) {
-      assert.ok(Number.isFinite(c.eq[k]) && c.eq[k] > 0 && c.eq[k] < 150, `${name} ${k} = ${c.eq[k]}`);
+      const v = c.eq[k]!;
+      assert.ok(Number.isFinite(v) && v > 0 && v < 150, `${name} ${k} = ${v}`);
     }
     assert.equal(c.eq.samples, 4);
+    assert.equal(c.eq.note, null);
+    assert.equal(c.network, 'stylegan3');
+    assert.equal(c.stripsNote, null);
     // The layer table is the generator's geometry (same config the CLI builds: C_max 8, R doubles).
     const geom = computeGeometry(cliConfig(name, { resolution: RES, channelBase: 16384, channelMax: 8 }));
     assert.equal(c.layers.length, geom.layers.length);
@@ -274,6 +278,73 @@ test('--workers 2 measures the configs in worker threads: the same numbers and i
   });
 });
 
+test('StyleGAN2 configs A and B: A has no EQ and no strips (the reason is given, "–" as in the paper), B has both; layers by official module name', async () => {
+  const out = join(dir, 'ab');
+  const r = await runReport({
+    configs: ['A', 'B'],
+    resolution: RES,
+    channelMax: 8,
+    samples: 2,
+    layerSamples: 1,
+    images: 2,
+    frames: 2,
+    seed: 0,
+    weightSeed: 0,
+    out,
+    backend: 'wasm',
+    quiet: true,
+  });
+  const [a, b] = r.configs;
+  for (const c of [a, b]) {
+    assert.equal(c.network, 'stylegan2');
+    assert.equal(c.channelMax, 8);
+    const p = paperLadderRow(c.config)!;
+    assert.deepEqual(c.paper, { label: p.label, fid: p.fid, eqt: p.eqt, eqt_frac: p.eqt_frac, eqr: p.eqr });
+    // Layer rows: b4.conv1, b4.torgb, then conv0, conv1, torgb per block; the measurements name the same layers.
+    const names = [
+      'b4.conv1',
+      'b4.torgb',
+      'b8.conv0',
+      'b8.conv1',
+      'b8.torgb',
+      'b16.conv0',
+      'b16.conv1',
+      'b16.torgb',
+    ];
+    assert.deepEqual(
+      c.layers.map((L) => L.name),
+      names,
+    );
+    assert.deepEqual(
+      c.layerMeasurements!.map((m) => m.name),
+      names,
+    );
+    for (const m of c.layerMeasurements!) assert.ok(Number.isFinite(m.aliasDb) && m.aliasDb! < 0, m.name);
+    assert.ok(c.alias!.worstLayer !== null && !c.alias!.worstLayer.endsWith('torgb'));
+    assert.ok(c.parameters > 0);
+    const samples = decodePng(readFileSync(join(out, c.samplesPng)));
+    assert.equal(samples.height, RES);
+  }
+  // A: the paper leaves its EQ empty; so does the report, with the reason.
+  assert.equal(a.paper!.eqt, null);
+  assert.deepEqual([a.eq.eqt, a.eq.eqt_frac, a.eq.eqr, a.eq.samples], [null, null, null, 0]);
+  assert.match(a.eq.note!, /no transformable input/);
+  assert.equal(a.stripsNote, a.eq.note);
+  assert.deepEqual(a.strips, []);
+  for (const m of a.layerMeasurements!) assert.equal(m.eqPsnrDb, null);
+  // B: Fourier features, translated and rotated like D–R.
+  for (const k of ['eqt', 'eqt_frac', 'eqr'] as const) assert.ok(b.eq[k]! > 0 && b.eq[k]! < 150, `B ${k}`);
+  assert.equal(b.eq.note, null);
+  assert.deepEqual(
+    b.strips.map((s) => s.kind),
+    ['translate', 'rotate'],
+  );
+  assert.ok(b.layerMeasurements!.some((m) => m.eqPsnrDb !== null && Number.isFinite(m.eqPsnrDb)));
+  const html = readFileSync(join(out, 'index.html'), 'utf8');
+  assert.match(html, /EQ-T \/ EQ-T<sub>frac<\/sub> \/ EQ-R – \(no transformable input/);
+  assert.match(html, /<p class="meta">– A: no transformable input/);
+});
+
 test('--weights loads a golden generator directory and reports it without paper numbers (--no-layers)', async () => {
   const out = join(dir, 'w');
   const r = await cli([
@@ -300,7 +371,7 @@ test('--weights loads a golden generator directory and reports it without paper 
   assert.equal(w.configs[0].paper, null);
   assert.equal(w.options.weights, join(root, 'test', 'golden', 'generators', 't32'));
   for (const k of ['eqt', 'eqt_frac', 'eqr'] as const) {
-    assert.ok(w.configs[0].eq[k] > 0 && w.configs[0].eq[k] < 150);
+    assert.ok(w.configs[0].eq[k]! > 0 && w.configs[0].eq[k]! < 150);
   }
   assert.equal(w.configs[0].layerMeasurements, null);
   assert.equal(w.configs[0].alias, null);
