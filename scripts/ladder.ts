@@ -1,8 +1,8 @@
 /**
- * `npm run ladder`: measure the configuration ladder D → R on untrained seeded generators
+ * `npm run ladder`: measure the configuration ladder A → R (A–C StyleGAN2) on untrained seeded generators
  * (src/metrics/ladder.ts) and write out/ladder/ladder.json and ladder.md.
  *
- *   npm run ladder -- --resolution 64 --samples 256 --seed 0 --configs D,E,F,G,H,T,R
+ *   npm run ladder -- --resolution 64 --samples 256 --seed 0 --configs A,B,C,D,E,F,G,H,T,R
  *   [--layer-samples 8] [--channel-base N --channel-max N] [--workers 2] [--backend wasm]
  *   [--out out/ladder]
  *
@@ -25,7 +25,7 @@ function int(name: string, min: number) {
 
 const program = new Command()
   .name('ladder')
-  .description('Measure the configuration ladder D → R (untrained, seeded) beside the paper numbers.')
+  .description('Measure the configuration ladder A → R (untrained, seeded) beside the paper numbers.')
   .option('--resolution <n>', 'output resolution s_N (power of two)', int('resolution', 8), 64)
   .option('--samples <n>', 'EQ samples per config', int('samples', 1), 256)
   .option('--seed <n>', 'weight and latent seed', int('seed', 0), 0)

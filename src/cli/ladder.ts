@@ -1,5 +1,5 @@
 /**
- * `aliasfree ladder`: the configuration ladder D → R measured on seeded networks (`runLadder` of
+ * `aliasfree ladder`: the configuration ladder A → R (A–C StyleGAN2) measured on seeded networks (`runLadder` of
  * src/metrics/ladder.ts: EQ-T / EQ-T_frac / EQ-R, per-layer alias summary, ms per image, parameter
  * count), printed as a Markdown table with the paper's trained-network numbers beside ours, and
  * written to `ladder.md` and `ladder.json` (rows saved after every config, so a long run that is
@@ -11,12 +11,11 @@ import { setBackend, describeBackend } from '../generator/backend.js';
 import type { CliBackendName } from './options.js';
 import { logThrottle } from './progress.js';
 import { prepareOutDir } from './output.js';
-import type { ConfigName } from '../generator/config.js';
-import { ladderMarkdown, runLadder, type LadderRow } from '../metrics/ladder.js';
+import { ladderMarkdown, runLadder, type LadderConfigName, type LadderRow } from '../metrics/ladder.js';
 import { formatSeconds } from '../report/progress.js';
 
 export interface LadderCommandOptions {
-  configs: ConfigName[];
+  configs: LadderConfigName[];
   resolution: number;
   samples: number;
   layerSamples: number;

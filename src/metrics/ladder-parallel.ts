@@ -3,13 +3,12 @@
  * (ladder-worker.ts) runs `ladderRow` for one config at a time, R (twice the channels) first so
  * that it runs beside the others, and streams its progress lines.
  */
-import type { ConfigName } from '../generator/config.js';
 import { runJobsInWorkers } from '../generator/parallel/workers.js';
-import type { LadderRow, LadderRowParams } from './ladder.js';
+import type { LadderConfigName, LadderRow, LadderRowParams } from './ladder.js';
 
 /** One job of ladder-worker.ts. */
 export interface LadderJob {
-  name: ConfigName;
+  name: LadderConfigName;
   params: LadderRowParams;
 }
 
@@ -21,7 +20,7 @@ export interface LadderProgress {
 
 /** Measure `configs` with `ladderRow` in `workers` threads; `onRow` gets each row as it finishes. */
 export async function ladderInWorkers(
-  configs: ConfigName[],
+  configs: LadderConfigName[],
   params: LadderRowParams,
   opts: {
     workers: number;

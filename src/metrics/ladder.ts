@@ -1,25 +1,34 @@
 /**
- * The configuration ladder D → R (paper Fig. 3 left; spec §2.5, §3.1) measured on *untrained*,
+ * The configuration ladder A → R (paper Fig. 3 left; spec §2.2, §2.5, §3.1) — A–C StyleGAN2, D–R the
+ * alias-free generator — measured on *untrained*,
  * seeded generators: per configuration the parameter count, the speed of `generate`, EQ-T,
  * EQ-T_frac and EQ-R (`equivariance`, the official metric) and a per-layer alias summary
  * (`measureLayers` / `summarizeLayers`), with the paper's numbers for trained networks beside them
  * (`PAPER_LADDER`). See docs/ladder.md for the definitions and a discussion of a real run.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { configAt, ABLATION_CAPACITY, type ConfigName } from '../generator/config.js';
+import {
+  configAt,
+  ABLATION_CAPACITY,
+  type ConfigName,
+  type StyleGAN2ConfigName,
+} from '../generator/config.js';
+import { StyleGAN2Generator } from '../generator/stylegan2/generator.js';
+import type { GeneratorConfig } from '../generator/types.js';
 import { createGenerator } from '../generator/weights.js';
 import { parameterCount } from '../generator/stylegan3/parameters.js';
 import { backendInfo, ensureBackend } from '../generator/backend.js';
 import { Rng } from '../generator/rng.js';
 import { equivariance } from './equivariance.js';
 import { measureLayers, summarizeLayers, type AliasSummary } from './layers.js';
+import { NO_TRANSFORMABLE_INPUT } from './layers-stylegan2.js';
 import { paperLadderRow, PAPER_SOURCE } from './paper.js';
 import { assertInteger } from '../signal/validate.js';
 import { ladderInWorkers } from './ladder-parallel.js';
 
 /** One row of `runLadder`: a config's size, speed, equivariance and alias energy at the chosen resolution. */
 export interface LadderRow {
-  /** 'D' … 'R'. */
+  /** 'A' … 'R'. */
   config: string;
   resolution: number;
   /** Synthesis + mapping parameter count. */
@@ -34,10 +43,12 @@ export interface LadderRow {
   imageRms: number;
   /** EQ samples actually used. */
   samples: number;
-  /** dB, ours (untrained seeded weights). */
-  eqt: number;
-  eqt_frac: number;
-  eqr: number;
+  /** dB, ours (untrained seeded weights); null for A (no transformable input, see `eqNote`). */
+  eqt: number | null;
+  eqt_frac: number | null;
+  eqr: number | null;
+  /** Why the EQ columns are empty (config A), else null. */
+  eqNote: string | null;
   alias: AliasSummary;
   /** Capacity the generator was built with (C_base, C_max). */
   capacity: { channelBase: number; channelMax: number };
@@ -58,7 +69,7 @@ export interface LadderRow {
 
 /** Options of `runLadder`: configs, resolution, EQ samples, seed, capacity, workers and callbacks. */
 export interface LadderOptions {
-  /** Default D, E, F, G, H, T, R. */
+  /** Default A, B, C, D, E, F, G, H, T, R. */
   configs?: string[];
   /** Output resolution s_N (default 64). */
   resolution?: number;
@@ -102,8 +113,20 @@ export interface LadderRowParams {
   capacityDivisor: number;
 }
 
-/** The configs of the paper's ladder (Fig. 3), in order D → R. */
-export const LADDER_CONFIGS: readonly ConfigName[] = ['D', 'E', 'F', 'G', 'H', 'T', 'R'];
+/** A config of the ladder: StyleGAN2 (A–C) or alias-free (D–R). */
+export type LadderConfigName = ConfigName | StyleGAN2ConfigName;
+
+/** The configs of the paper's ladder (Fig. 3), in order A → R. */
+export const LADDER_CONFIGS: readonly LadderConfigName[] = ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H', 'T', 'R'];
+
+/**
+ * The 256² ablation capacity of a ladder config: `ABLATION_CAPACITY` for D–R, C_base 16384 and
+ * C_max 512 for A–C (the StyleGAN2 presets already have it).
+ */
+export function ladderAblationCapacity(name: LadderConfigName): { channelBase: number; channelMax: number } {
+  if (name === 'A' || name === 'B' || name === 'C') return { channelBase: 16384, channelMax: 512 };
+  return ABLATION_CAPACITY[name];
+}
 
 function median(v: number[]): number {
   const s = [...v].sort((a, b) => a - b);
@@ -133,7 +156,7 @@ export async function runLadder(opts: LadderOptions = {}): Promise<LadderRow[]> 
       `configs must be a non-empty array of ${LADDER_CONFIGS.join(', ')}, got ${String(configs)}`,
     );
   for (const c of configs) {
-    if (!LADDER_CONFIGS.includes(c as ConfigName))
+    if (!LADDER_CONFIGS.includes(c as LadderConfigName))
       throw new RangeError(`configs: unknown config ${JSON.stringify(c)}; use ${LADDER_CONFIGS.join(', ')}`);
   }
   assertInteger('resolution', resolution, 8);
@@ -185,7 +208,7 @@ export async function runLadder(opts: LadderOptions = {}): Promise<LadderRow[]> 
   };
   await ensureBackend();
   if (workers > 1 && configs.length > 1) {
-    await ladderInWorkers(configs as ConfigName[], params, {
+    await ladderInWorkers(configs as LadderConfigName[], params, {
       workers,
       backend: backendInfo().name,
       onReport: report,
@@ -193,7 +216,7 @@ export async function runLadder(opts: LadderOptions = {}): Promise<LadderRow[]> 
     });
   } else {
     for (let ci = 0; ci < configs.length; ci++) {
-      const row = await ladderRow(configs[ci] as ConfigName, params, (msg, f) => report(ci, msg, f));
+      const row = await ladderRow(configs[ci] as LadderConfigName, params, (msg, f) => report(ci, msg, f));
       finished(ci, row);
     }
   }
@@ -206,7 +229,7 @@ export async function runLadder(opts: LadderOptions = {}): Promise<LadderRow[]> 
  * (msg null: only the fraction of this config's work done, 0…1, changed).
  */
 export async function ladderRow(
-  name: ConfigName,
+  name: LadderConfigName,
   p: LadderRowParams,
   report: (msg: string | null, fraction: number) => void = () => {},
 ): Promise<LadderRow> {
@@ -215,7 +238,7 @@ export async function ladderRow(
   // Fraction of this config's work: EQ samples + 2 units per layer sample.
   const units = samples + layerSamples * 2;
   const cfg = configAt(name, resolution, { ablation: true });
-  const abl = ABLATION_CAPACITY[name];
+  const abl = ladderAblationCapacity(name);
   const capacity = p.capacity
     ? { ...p.capacity }
     : {
@@ -224,6 +247,9 @@ export async function ladderRow(
       };
   Object.assign(cfg, capacity);
   const gen = await createGenerator(cfg, { seed });
+  const sg2 = gen instanceof StyleGAN2Generator;
+  // A (learned constant) has no input to translate or rotate: no EQ, as in the paper.
+  const transformable = !sg2 || gen.config.input === 'fourier';
   try {
     report(`[${name}] timing generate (batch 4)`, 0);
     const rng = new Rng(seed + 1);
@@ -232,7 +258,9 @@ export async function ladderRow(
     let imageRms = 0;
     for (let r = 0; r <= timingRuns; r++) {
       const t = performance.now();
-      const { image } = gen.generate(z);
+      // StyleGAN2 with noise inputs: the stored noise (the official benchmarks' noise_mode 'const').
+      const { image } =
+        sg2 && gen.config.useNoise ? gen.generate(z, { noiseMode: 'const' }) : gen.generate(z);
       const px = (await image.data()) as Float32Array;
       image.dispose();
       if (r === 0) {
@@ -245,16 +273,18 @@ export async function ladderRow(
     z.dispose();
     const msPerImage = median(times) / 4;
     let lastLog = 0;
-    const eq = await equivariance(gen, {
-      samples,
-      seed,
-      onProgress: (d, total) => {
-        const now = performance.now();
-        const loud = now - lastLog > 10000 || d === total;
-        if (loud) lastLog = now;
-        report(loud ? `[${name}] EQ ${d}/${total}` : null, d / units);
-      },
-    });
+    const eq = !transformable
+      ? null
+      : await equivariance(gen, {
+          samples,
+          seed,
+          onProgress: (d, total) => {
+            const now = performance.now();
+            const loud = now - lastLog > 10000 || d === total;
+            if (loud) lastLog = now;
+            report(loud ? `[${name}] EQ ${d}/${total}` : null, d / units);
+          },
+        });
     const ms = await measureLayers(gen, {
       samples: layerSamples,
       seed,
@@ -262,20 +292,21 @@ export async function ladderRow(
         const loud = d === total || label === 'equivariance';
         report(
           loud ? `[${name}] layers ${d}/${total} ${label}` : null,
-          (samples + (2 * layerSamples * d) / total) / units,
+          ((eq ? samples : 0) + (2 * layerSamples * d) / total) / (eq ? units : 2 * layerSamples),
         );
       },
     });
     return {
       config: name,
       resolution,
-      parameters: parameterCount(cfg),
+      parameters: sg2 ? gen.parameterBreakdown().total : parameterCount(cfg as GeneratorConfig),
       msPerImage,
       imageRms,
-      samples: eq.samples,
-      eqt: eq.eqt!,
-      eqt_frac: eq.eqt_frac!,
-      eqr: eq.eqr!,
+      samples: eq ? eq.samples : 0,
+      eqt: eq ? eq.eqt! : null,
+      eqt_frac: eq ? eq.eqt_frac! : null,
+      eqr: eq ? eq.eqr! : null,
+      eqNote: eq ? null : NO_TRANSFORMABLE_INPUT,
       alias: summarizeLayers(ms),
       capacity,
       backend: backendInfo().name ?? 'unknown',
@@ -330,5 +361,13 @@ export function ladderMarkdown(rows: LadderRow[]): string {
   const caption =
     `Ours: untrained generators with seeded weights, ${res}², ${smp} EQ samples, backend ${be}; ` +
     `capacity ${caps.join('; ')}. Paper columns: ${PAPER_SOURCE}.`;
-  return [head, sep, ...lines, '', caption, ''].join('\n');
+  // Why a row's EQ is "—" (A: no transformable input), once per reason.
+  const notes = [...new Set(rows.filter((r) => r.eqNote).map((r) => r.eqNote!))].map(
+    (n) =>
+      `EQ "—" for ${rows
+        .filter((r) => r.eqNote === n)
+        .map((r) => r.config)
+        .join(', ')}: ${n}.`,
+  );
+  return [head, sep, ...lines, '', caption, ...notes, ''].join('\n');
 }

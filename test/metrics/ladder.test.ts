@@ -101,7 +101,7 @@ test('ladderMarkdown: one row per config, our columns and the labelled paper col
     const cells = lines[2 + i].split('|').map((c) => c.trim());
     assert.equal(cells[1], r.config);
     assert.equal(cells.length, head.length);
-    assert.equal(Number(cells[head.indexOf('EQ-T')]), Number(r.eqt.toFixed(2)));
+    assert.equal(Number(cells[head.indexOf('EQ-T')]), Number(r.eqt!.toFixed(2)));
     const paper = PAPER_LADDER.find((p) => p.config === r.config)!;
     assert.equal(Number(cells[head.indexOf('EQ-T (paper, trained)')]), paper.eqt);
     assert.equal(Number(cells[head.indexOf('EQ-R (paper, trained)')]), paper.eqr);
@@ -109,6 +109,31 @@ test('ladderMarkdown: one row per config, our columns and the labelled paper col
   }
   assert.match(md, /untrained/);
   assert.match(md, /trained networks/);
+});
+
+test('runLadder on the StyleGAN2 rungs A and C: A has no EQ ("—" with the reason, as the paper), C has all three', async () => {
+  const ac = await runLadder({ ...TINY, configs: ['A', 'C'] });
+  assert.deepEqual(
+    ac.map((r) => r.config),
+    ['A', 'C'],
+  );
+  const [a, c] = ac;
+  assert.deepEqual([a.eqt, a.eqt_frac, a.eqr, a.samples], [null, null, null, 0]);
+  assert.match(a.eqNote!, /no transformable input/);
+  assert.equal(c.eqNote, null);
+  for (const k of ['eqt', 'eqt_frac', 'eqr'] as const) assert.ok(Number.isFinite(c[k]), `C ${k}`);
+  for (const r of ac) {
+    assert.deepEqual(r.capacity, { channelBase: 256, channelMax: 16 });
+    assert.ok(Number.isInteger(r.parameters) && r.parameters > 0 && r.msPerImage > 0);
+    assert.equal(r.layers[0].name, 'b4.conv1');
+    assert.ok(Number.isFinite(r.alias.meanAliasDb) && !r.alias.worstLayer!.endsWith('torgb'));
+  }
+  const md = ladderMarkdown(ac);
+  const lineA = md.split('\n').find((l) => l.startsWith('| A |'))!;
+  const cells = lineA.split('|').map((x) => x.trim());
+  assert.deepEqual(cells.slice(6, 9), ['—', '—', '—']);
+  assert.equal(cells[2], 'StyleGAN2');
+  assert.match(md, /EQ "—" for A: no transformable input/);
 });
 
 test('runLadder rejects bad options with errors naming the argument', async () => {
