@@ -51,7 +51,7 @@ export function buildProgram(): Command {
   program
     .command('report')
     .description(
-      'build configs D–R with seeded weights (or load --weights), measure them and write a self-contained HTML report',
+      'build configs A–R (A–C StyleGAN2) with seeded weights (or load --weights), measure them and write a self-contained HTML report',
     )
     .addOption(
       new Option('--configs <list>', 'configs to build, e.g. T,R')
@@ -99,7 +99,7 @@ export function buildProgram(): Command {
 
   program
     .command('ladder')
-    .description('measure the ladder D → R (EQ metrics, alias summary, speed) and print it beside the paper')
+    .description('measure the ladder A → R (EQ metrics, alias summary, speed) and print it beside the paper')
     .addOption(
       new Option('--configs <list>', 'configs, e.g. E,T')
         .argParser(configList)
@@ -126,7 +126,7 @@ export function buildProgram(): Command {
   program
     .command('spectra')
     .description('per-layer spectra and alias energies of one config or loaded generator (HTML, PNG, JSON)')
-    .option('--config <name>', 'config preset (D, E, F, G, H, T, R)', configName, 'T')
+    .option('--config <name>', 'config preset (A, B, C, D, E, F, G, H, T, R)', configName, 'T')
     .option('--weights <path>', 'generator directory or official .pkl (overrides --config)')
     .option('--resolution <px>', 'output resolution of the preset', resolution, 64)
     .option('--layer-samples <n>', 'latents averaged per spectrum', positiveInt, 8)

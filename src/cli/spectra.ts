@@ -1,6 +1,6 @@
 /**
- * `aliasfree spectra`: the per-layer mean power spectra and alias energies of one preset (seeded
- * weights) or loaded generator — `spectra.html` (self-contained: static tiles, table, interactive
+ * `aliasfree spectra`: the per-layer mean power spectra and alias energies of one preset (A–C
+ * StyleGAN2 with stored noise, or D–R; seeded weights) or loaded generator (StyleGAN3 or StyleGAN2) — `spectra.html` (self-contained: static tiles, table, interactive
  * dashboard), one PNG per layer plus a contact sheet, and `spectra.json`.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -8,17 +8,19 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { setBackend, describeBackend } from '../generator/backend.js';
 import type { CliBackendName } from './options.js';
-import type { ConfigName } from '../generator/config.js';
+import type { ConfigName, StyleGAN2ConfigName } from '../generator/config.js';
+import { StyleGAN2Generator } from '../generator/stylegan2/generator.js';
 import { escapeHtml, figureDiv, plotlyLoaderScript } from '../viz/render/html.js';
 import { measureLayers, summarizeLayers } from '../metrics/layers.js';
 import { spectraSection } from '../report/spectra.js';
+import { styleGAN2View } from '../report/measure.js';
 import { layerRows, layerTableHtml } from '../report/tables.js';
-import { buildGenerator, latents } from './build.js';
+import { buildAnyGenerator, latents } from './build.js';
 import { progress, type Progress } from './progress.js';
 import { prepareOutDir } from './output.js';
 
 export interface SpectraOptions {
-  config: ConfigName;
+  config: ConfigName | StyleGAN2ConfigName;
   weights?: string;
   resolution: number;
   layerSamples: number;
@@ -36,7 +38,7 @@ export async function runSpectra(opts: SpectraOptions): Promise<{ files: string[
   const info = await setBackend(opts.backend);
   if (!opts.quiet) process.stderr.write(`backend: ${describeBackend(info)}\n`);
   prepareOutDir(opts.out); // before the measurement, so that a bad --out fails at once
-  const gen = await buildGenerator({ ...opts, config: opts.config }, 'spectra');
+  const gen = await buildAnyGenerator({ ...opts, config: opts.config });
   const name = opts.weights ? 'weights' : opts.config;
   const files: string[] = [];
   try {
@@ -54,7 +56,8 @@ export async function runSpectra(opts: SpectraOptions): Promise<{ files: string[
     const z = latents([opts.seed], gen.config.zDim);
     const ws = gen.mapping(z);
     z.dispose();
-    const sec = await spectraSection(gen, ws as tf.Tensor3D, ms, name);
+    const view = gen instanceof StyleGAN2Generator ? styleGAN2View(gen) : gen;
+    const sec = await spectraSection(view, ws as tf.Tensor3D, ms, name);
     ws.dispose();
     mkdirSync(opts.out, { recursive: true });
     for (const [file, bytes] of sec.assets) {

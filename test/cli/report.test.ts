@@ -15,6 +15,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { cliConfig } from '../../src/cli/build.js';
 import { main } from '../../src/cli/main.js';
 import { runReport, REPORT_DEFAULTS } from '../../src/cli/report.js';
+import { runSpectra } from '../../src/cli/spectra.js';
 import type { ConfigName } from '../../src/generator/config.js';
 import { computeGeometry } from '../../src/generator/stylegan3/geometry.js';
 import { paperLadderRow } from '../../src/metrics/paper.js';
@@ -433,6 +434,35 @@ test('spectra writes per-layer PNGs, JSON and a page; ladder prints the table be
     ['E'],
   );
   assert.ok(rows[0].eqt > 0 && rows[0].eqt < 150);
+});
+
+test('spectra takes the StyleGAN2 configs: C at 16², one entry per official module, alias energies as fractions', async () => {
+  const out = join(dir, 'sc');
+  const { files } = await runSpectra({
+    config: 'C',
+    resolution: RES,
+    channelMax: 8,
+    layerSamples: 1,
+    seed: 0,
+    weightSeed: 0,
+    out,
+    backend: 'wasm',
+    quiet: true,
+  });
+  assert.ok(files.includes(join(out, 'spectra.html')));
+  const json = JSON.parse(readFileSync(join(out, 'spectra.json'), 'utf8')) as {
+    layers: { name: string }[];
+    measurements: { name: string; aliasDb: number | null; eqPsnrDb: number | null; spectrumPng: string }[];
+  };
+  assert.deepEqual(
+    json.measurements.map((m) => m.name),
+    json.layers.map((L) => L.name),
+  );
+  assert.equal(json.measurements[0].name, 'b4.conv1');
+  for (const m of json.measurements) {
+    assert.ok(m.aliasDb !== null && m.aliasDb <= 1e-9, `${m.name}: ${m.aliasDb}`);
+    assert.equal(decodePng(readFileSync(join(out, m.spectrumPng))).width, 96);
+  }
 });
 
 test('bad options exit non-zero with a message naming the option', async () => {
