@@ -152,3 +152,31 @@ test('reportProgress: configs running at the same time add up', () => {
   p.update(2, 0.5, 'c');
   assert.match(lines[3], /overall 56%/);
 });
+
+test('styleGAN2View: B renders with its stored noise (same frames every call), strips and captured layers by module name', async () => {
+  const { createGenerator } = await import('../../src/generator/weights.js');
+  const { configs } = await import('../../src/generator/config.js');
+  const { styleGAN2View } = await import('../../src/report/measure.js');
+  const gen = await createGenerator(
+    { ...configs.B, imgResolution: 16, channelBase: 128, channelMax: 8, zDim: 8, wDim: 8 },
+    { seed: 1 },
+  );
+  try {
+    const view = styleGAN2View(gen);
+    const ws = tf.tidy(() => gen.mapping(tf.randomNormal([1, 8], 0, 1, 'float32', 3) as tf.Tensor2D));
+    // noise_mode 'random' would differ between calls; the view's stored noise does not.
+    const a = view.synthesis(ws).image;
+    const b = view.synthesis(ws).image;
+    assert.deepEqual(Array.from(a.dataSync()), Array.from(b.dataSync()));
+    tf.dispose([a, b]);
+    const cap = view.synthesis(ws, { capture: true });
+    assert.ok(['b4.conv1', 'b8.conv0', 'b16.torgb'].every((k) => k in cap.layers!));
+    tf.dispose([cap.image, ...Object.values(cap.layers!)]);
+    const s = await renderStrip(view, ws, 'translate', { frames: 3 });
+    assert.equal(s.psnrDb[0], null);
+    for (const v of s.psnrDb.slice(1)) assert.ok(v !== null && Number.isFinite(v) && v > 0, String(v));
+    ws.dispose();
+  } finally {
+    gen.dispose();
+  }
+});
