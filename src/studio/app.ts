@@ -372,11 +372,26 @@ noiseSelect.addEventListener('change', () => {
   changed();
 });
 syncers.push(() => (noiseSelect.value = state.noiseMode));
+const noiseSeedBox = el('input', {
+  type: 'number',
+  min: '0',
+  step: '1',
+  class: 'num',
+  'data-testid': 'noise-seed',
+});
+noiseSeedBox.addEventListener('input', () => {
+  const v = Number(noiseSeedBox.value);
+  if (noiseSeedBox.value.trim() === '' || !Number.isSafeInteger(v) || v < 0) return;
+  state.noiseSeed = v;
+  changed();
+});
+syncers.push(() => (noiseSeedBox.value = String(state.noiseSeed)));
 const noisePanel = panel(
   'Noise (StyleGAN2)',
   el('label', { class: 'row' }, el('span', { text: 'mode' }), noiseSelect),
+  el('label', { class: 'row' }, el('span', { text: 'seed (random)' }), noiseSeedBox),
   checkControl(
-    'animate (random: new noise every frame)',
+    'animate (random: the noise seed steps every frame)',
     () => anim.noise,
     (v) => (anim.noise = v),
     'animate-noise',
@@ -814,6 +829,7 @@ function tick(t: number): void {
       state.ty = anim.translateRadius * Math.sin(2 * Math.PI * animPhase);
     }
     if (anim.rotate) state.rotate = ((state.rotate + anim.rotateSpeed * dt + 1.5) % 1) - 0.5;
+    if (noisy) state.noiseSeed += 1;
     changed();
   }
   requestAnimationFrame(tick);

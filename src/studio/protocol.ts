@@ -62,6 +62,8 @@ export interface ViewState {
   mixTo: number;
   /** StyleGAN2 noise inputs ('random' draws new noise every frame). */
   noiseMode: NoiseMode;
+  /** Seed of the 'random' noise draws (a non-negative integer; the animation steps it per frame). */
+  noiseSeed: number;
   /** Image translation in image widths and rotation in turns (official visualiser units). */
   tx: number;
   ty: number;

@@ -28,6 +28,7 @@ export const DEFAULT_VIEW: Readonly<ViewState> = Object.freeze({
   mixFrom: 0,
   mixTo: 0,
   noiseMode: 'const' as NoiseMode,
+  noiseSeed: 0,
   tx: 0,
   ty: 0,
   rotate: 0,
@@ -55,6 +56,7 @@ export const DEFAULT_NETWORK: UrlNetwork = {
 
 const NUMBER_KEYS = [
   'seed',
+  'noiseSeed',
   'psi',
   'mixSeed',
   'mixFrom',
@@ -123,6 +125,7 @@ export function decodeUrlState(hash: string): UrlState {
   }
   const cutoff = Number(p.get('cutoff'));
   if (p.get('cutoff') !== null && Number.isInteger(cutoff) && cutoff >= 0) view.cutoff = cutoff;
+  if (!Number.isSafeInteger(view.noiseSeed) || view.noiseSeed < 0) view.noiseSeed = DEFAULT_VIEW.noiseSeed;
   const noise = p.get('noise');
   if (noise === 'const' || noise === 'random' || noise === 'none') view.noiseMode = noise;
   const layer = p.get('layer');

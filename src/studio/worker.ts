@@ -229,6 +229,7 @@ async function synthesize(
   transform: number[] | null,
   capture: boolean,
   noiseMode: NoiseMode,
+  noiseSeed: number,
 ): Promise<Map<string, { shape: number[]; data: Float32Array }>> {
   const w = tf.tensor3d(ws, [1, s.gen.numWs, s.gen.config.wDim]);
   const r = isStyleGAN2(s.gen)
@@ -236,6 +237,8 @@ async function synthesize(
         transform: s.info.hasTransform ? transform : null,
         capture,
         noiseMode: s.info.hasNoise ? noiseMode : 'none',
+        // Seeded, so the untransformed reference of the EQ readout sees the same noise.
+        noiseSeed: s.info.hasNoise && noiseMode === 'random' ? noiseSeed : undefined,
       })
     : s.gen.synthesis(w, { transform, capture });
   w.dispose();
@@ -269,12 +272,12 @@ async function renderSlot(slot: number, layerName: string, st: ViewState): Promi
   const ws = await framesWs(s, st);
   const identity = isIdentity(tx, ty, turns);
   const wantEq = st.eq && !identity;
-  const maps = await synthesize(s, ws, inv, layer.name !== 'output' || wantEq, st.noiseMode);
+  const maps = await synthesize(s, ws, inv, layer.name !== 'output' || wantEq, st.noiseMode, st.noiseSeed);
   let eqPsnrDb: Record<string, number | null> | null = null;
   if (wantEq) {
-    const key = `${st.seed}|${st.psi}|${st.cutoff}|${st.mix}|${st.mixSeed}|${st.mixFrom}|${st.mixTo}|${st.noiseMode}`;
+    const key = `${st.seed}|${st.psi}|${st.cutoff}|${st.mix}|${st.mixSeed}|${st.mixFrom}|${st.mixTo}|${st.noiseMode}|${st.noiseSeed}`;
     if (s.reference?.key !== key)
-      s.reference = { key, maps: await synthesize(s, ws, IDENTITY, true, st.noiseMode) };
+      s.reference = { key, maps: await synthesize(s, ws, IDENTITY, true, st.noiseMode, st.noiseSeed) };
     eqPsnrDb = {};
     for (const L of s.info.layers) {
       const ref = s.reference.maps.get(L.name);

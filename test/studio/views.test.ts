@@ -153,7 +153,16 @@ test('bandGuides: f·size/s bins; squares for separable layers, circles for radi
 });
 
 test('the URL state round-trips and ignores malformed entries', () => {
-  const view = { ...DEFAULT_VIEW, seed: 3.25, tx: 0.125, layer: 'L3_36_512', fftAll: false, cutoff: 4 };
+  const view = {
+    ...DEFAULT_VIEW,
+    seed: 3.25,
+    tx: 0.125,
+    layer: 'L3_36_512',
+    fftAll: false,
+    cutoff: 4,
+    noiseMode: 'random' as const,
+    noiseSeed: 12,
+  };
   const s = {
     view,
     nets: [
@@ -164,7 +173,7 @@ test('the URL state round-trips and ignores malformed entries', () => {
   };
   const back = decodeUrlState(`#${encodeUrlState(s)}`);
   assert.deepEqual(back, s);
-  const bad = decodeUrlState('#seed=abc&tx=&layer=../x&net=zz&cutoff=-1&noise=loud&rgb=2');
+  const bad = decodeUrlState('#seed=abc&tx=&layer=../x&net=zz&cutoff=-1&noise=loud&rgb=2&noiseSeed=1.5');
   assert.deepEqual(bad.view, DEFAULT_VIEW);
   assert.equal(bad.nets[0].kind, 'config');
   assert.equal(bad.sideBySide, false);

@@ -41,6 +41,7 @@ import {
   styleGAN2Net,
   disposeStyleGAN2Net,
   synthesisReference,
+  checkNoiseSeed,
   type NoiseMode,
   type StyleGAN2Net,
   type StyleGAN2Params,
@@ -53,6 +54,8 @@ export type { NoiseMode, StyleGAN2Params, StyleGAN2SynthesisResult } from './syn
 export interface StyleGAN2SynthesisOptions {
   /** 'random' (default, as official), 'const' (stored noise_const × strength) or 'none'. */
   noiseMode?: NoiseMode;
+  /** With `noiseMode: 'random'`, a non-negative integer seed that makes the draws repeatable. */
+  noiseSeed?: number;
   /** Also return every block's outputs keyed `b<res>.x` and `b<res>.img` (NCHW). */
   capture?: boolean;
   /** With `capture`, also every layer's output: `b<res>.conv0`, `.conv1`, `.torgb`, `.skip` (NCHW). */
@@ -262,6 +265,7 @@ export class StyleGAN2Generator {
 
   private synthesisArgs(opts: StyleGAN2SynthesisOptions): {
     noiseMode: NoiseMode;
+    noiseSeed: number | undefined;
     capture: boolean;
     captureLayers: boolean;
     transform: Float32Array | null;
@@ -284,6 +288,7 @@ export class StyleGAN2Generator {
     }
     return {
       noiseMode,
+      noiseSeed: checkNoiseSeed(opts.noiseSeed, noiseMode) ?? undefined,
       capture: opts.capture ?? false,
       captureLayers: opts.captureLayers ?? false,
       transform,

@@ -52,6 +52,12 @@ export type NoiseMode = 'const' | 'none' | 'random';
 export interface StyleGAN2SynthesisOptions {
   /** 'random' (default, as official), 'const' or 'none'. */
   noiseMode?: NoiseMode;
+  /**
+   * With `noiseMode: 'random'`: seed of the draws (a non-negative integer), so a run can be
+   * repeated; layer `l` (its ws index) draws with tfjs's seeded generator, seed `noiseSeed·1024 + l`.
+   * Left out: fresh, unseeded draws, as official.
+   */
+  noiseSeed?: number;
   /** Also return every block's outputs, NCHW: `b<res>.x` and `b<res>.img` (the running skip image). */
   capture?: boolean;
   /**
@@ -185,6 +191,7 @@ function noiseOf(
   mode: NoiseMode,
   n: number,
   nchw: boolean,
+  seed: number | null,
 ): tf.Tensor | null {
   if (!L.noise || mode === 'none') return null;
   const q = `synthesis.${L.name}`;
@@ -193,8 +200,39 @@ function noiseOf(
   const base =
     mode === 'const'
       ? tf.reshape(param(params, `${q}.noise_const`), nchw ? [1, 1, r, r] : [1, r, r, 1])
-      : tf.randomNormal(nchw ? [n, 1, r, r] : [n, r, r, 1]);
+      : randomNoise(nchw ? [n, 1, r, r] : [n, r, r, 1], L.wIndex, seed);
   return tf.mul(base, strength);
+}
+
+/**
+ * Fresh N(0, 1) per-pixel noise of one layer. With a seed the draws are repeatable: layer `wIndex`
+ * uses tfjs's seeded generator with seed `seed·1024 + wIndex` (layers have distinct ws indices,
+ * fewer than 1024). [N, 1, R, R] and [N, R, R, 1] hold the same values in the same order, so the
+ * NCHW and NHWC paths add identical noise.
+ */
+function randomNoise(shape: number[], wIndex: number, seed: number | null): tf.Tensor {
+  return tf.randomNormal(shape, 0, 1, 'float32', seed === null ? undefined : seed * 1024 + wIndex);
+}
+
+/** `noiseSeed` checked: null when absent, else a non-negative safe integer used with 'random' only. */
+export function checkNoiseSeed(seed: unknown, mode: NoiseMode): number | null {
+  if (seed === undefined || seed === null) return null;
+  if (
+    typeof seed !== 'number' ||
+    !Number.isSafeInteger(seed) ||
+    seed < 0 ||
+    seed * 1024 > Number.MAX_SAFE_INTEGER
+  ) {
+    throw new RangeError(
+      `noiseSeed must be a non-negative integer below 2^43, got ${typeof seed === 'string' ? JSON.stringify(seed) : String(seed)}`,
+    );
+  }
+  if (mode !== 'random') {
+    throw new RangeError(
+      `noiseSeed seeds the draws of noiseMode 'random'; it has no meaning with noiseMode ${JSON.stringify(mode)}`,
+    );
+  }
+  return seed;
 }
 
 /** bias + lrelu·√2·g + clamp ±256·g (conv layers) or bias + clamp (ToRGB) along channel axis `axis`. */
@@ -221,6 +259,7 @@ function layerReference(
   x: tf.Tensor4D,
   w: tf.Tensor2D,
   mode: NoiseMode,
+  seed: number | null,
   gain = 1,
 ): tf.Tensor4D {
   const q = `synthesis.${L.name}`;
@@ -239,7 +278,7 @@ function layerReference(
     const d = tf.rsqrt(tf.add(tf.matMul(tf.square(s), sq), 1e-8));
     y = tf.mul(y, tf.reshape(d, [n, -1, 1, 1]));
   }
-  const noise = noiseOf(params, L, mode, n, true);
+  const noise = noiseOf(params, L, mode, n, true, seed);
   if (noise) y = tf.add(y, noise);
   return biasAct(y, param(params, `${q}.bias`), L, net.layout.config.convClamp, gain, 1);
 }
@@ -262,12 +301,14 @@ export function synthesisReference(
   ws: tf.Tensor3D,
   {
     noiseMode = 'random',
+    noiseSeed,
     capture = false,
     captureLayers = false,
     transform = null,
   }: StyleGAN2SynthesisOptions = {},
 ): StyleGAN2SynthesisResult {
   checkNoiseMode(noiseMode);
+  const seed = checkNoiseSeed(noiseSeed, noiseMode);
   return tf.tidy(() => {
     const { blocks } = net.layout;
     const w = tf.unstack(ws, 1) as tf.Tensor2D[];
@@ -284,7 +325,15 @@ export function synthesisReference(
         const x0 = blockInputNHWC(net, params, w[0], transform);
         x = keep(
           b.conv1.name,
-          layerReference(net, params, b.conv1, tf.transpose(x0, [0, 3, 1, 2]), w[b.conv1.wIndex], noiseMode),
+          layerReference(
+            net,
+            params,
+            b.conv1,
+            tf.transpose(x0, [0, 3, 1, 2]),
+            w[b.conv1.wIndex],
+            noiseMode,
+            seed,
+          ),
         );
       } else if (b.skip) {
         const sw = param(params, `synthesis.${b.skip.name}.weight`) as tf.Tensor4D;
@@ -297,19 +346,28 @@ export function synthesisReference(
             flipWeight: false,
           }),
         );
-        x = keep(b.conv0!.name, layerReference(net, params, b.conv0!, x, w[b.conv0!.wIndex], noiseMode));
+        x = keep(
+          b.conv0!.name,
+          layerReference(net, params, b.conv0!, x, w[b.conv0!.wIndex], noiseMode, seed),
+        );
         x = keep(
           b.conv1.name,
-          layerReference(net, params, b.conv1, x, w[b.conv1.wIndex], noiseMode, Math.SQRT1_2),
+          layerReference(net, params, b.conv1, x, w[b.conv1.wIndex], noiseMode, seed, Math.SQRT1_2),
         );
         x = tf.add(y, x) as tf.Tensor4D;
       } else {
-        x = keep(b.conv0!.name, layerReference(net, params, b.conv0!, x, w[b.conv0!.wIndex], noiseMode));
-        x = keep(b.conv1.name, layerReference(net, params, b.conv1, x, w[b.conv1.wIndex], noiseMode));
+        x = keep(
+          b.conv0!.name,
+          layerReference(net, params, b.conv0!, x, w[b.conv0!.wIndex], noiseMode, seed),
+        );
+        x = keep(b.conv1.name, layerReference(net, params, b.conv1, x, w[b.conv1.wIndex], noiseMode, seed));
       }
       if (img) img = upsample2dTf(img, filterOf(net, path));
       if (b.torgb) {
-        const y = keep(b.torgb.name, layerReference(net, params, b.torgb, x, w[b.torgb.wIndex], noiseMode));
+        const y = keep(
+          b.torgb.name,
+          layerReference(net, params, b.torgb, x, w[b.torgb.wIndex], noiseMode, seed),
+        );
         img = img ? (tf.add(img, y) as tf.Tensor4D) : y;
       }
       if (capture) {
@@ -427,7 +485,7 @@ class PreparedLayer {
   }
 
   /** x NHWC [N, H, W, C_in], w [N, w_dim] → NHWC output (2H × 2W for conv0). */
-  forward(x: tf.Tensor4D, w: tf.Tensor2D, mode: NoiseMode): tf.Tensor4D {
+  forward(x: tf.Tensor4D, w: tf.Tensor2D, mode: NoiseMode, seed: number | null = null): tf.Tensor4D {
     return tf.tidy(() => {
       const { spec } = this;
       const [n, h, wd, cin] = x.shape;
@@ -471,7 +529,7 @@ class PreparedLayer {
       } else {
         if (spec.noise && mode === 'random') {
           const r = spec.resolution;
-          y = tf.add(y, tf.mul(tf.randomNormal([n, r, r, 1]), this.noiseA!)) as tf.Tensor4D;
+          y = tf.add(y, tf.mul(randomNoise([n, r, r, 1], spec.wIndex, seed), this.noiseA!)) as tf.Tensor4D;
         }
         y = tf.add(y, this.biasA) as tf.Tensor4D;
       }
@@ -652,12 +710,14 @@ export class PreparedSynthesis {
     ws: tf.Tensor3D,
     {
       noiseMode = 'random',
+      noiseSeed,
       capture = false,
       captureLayers = false,
       transform = null,
     }: StyleGAN2SynthesisOptions = {},
   ): StyleGAN2SynthesisResult {
     checkNoiseMode(noiseMode);
+    const seed = checkNoiseSeed(noiseSeed, noiseMode);
     const toNCHW = (t: tf.Tensor4D) => tf.transpose(t, [0, 3, 1, 2]) as tf.Tensor4D;
     const perLayer = capture && captureLayers;
     return tf.tidy(() => {
@@ -681,11 +741,12 @@ export class PreparedSynthesis {
               blockInputNHWC(this.net, this.input, w[0], transform),
               w[spec.conv1.wIndex],
               noiseMode,
+              seed,
             ),
           );
         } else {
-          const h = keep(spec.conv0!.name, b.conv0!.forward(x, w[spec.conv0!.wIndex], noiseMode));
-          next = keep(spec.conv1.name, b.conv1.forward(h, w[spec.conv1.wIndex], noiseMode));
+          const h = keep(spec.conv0!.name, b.conv0!.forward(x, w[spec.conv0!.wIndex], noiseMode, seed));
+          next = keep(spec.conv1.name, b.conv1.forward(h, w[spec.conv1.wIndex], noiseMode, seed));
           h.dispose();
           if (b.skip) {
             const [n, hh, ww, cin] = x.shape;
