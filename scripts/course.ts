@@ -136,8 +136,11 @@ small{color:#666}</style></head>
 <body><h1>Alias-free generation, from Nyquist to StyleGAN3</h1>
 <p>Executed TypeScript notebooks (tslab kernel) of the <code>aliasfree</code> course. Every figure is
 interactive and every formula is rendered; the site works offline. Open the notebooks themselves in
-JupyterLab to edit and run them (see <code>docs/course.md</code>); <code>npx aliasfree studio</code> is the
-live visualiser. The paper: Karras et al., <i>Alias-Free Generative Adversarial Networks</i>,
+JupyterLab to edit and run them (see <code>docs/course.md</code>). The live visualiser, where layers,
+spectra and texture sticking can be explored by dragging the input: <a href="../studio/index.html">aliasfree
+studio</a> (<code>npm run studio:build</code> writes it next to this site; its rendering worker needs a
+web server, so open it through <code>npx aliasfree studio --app out/studio</code>, or simply
+<code>npx aliasfree studio</code>). The paper: Karras et al., <i>Alias-Free Generative Adversarial Networks</i>,
 NeurIPS 2021 (arXiv:2106.12423).</p>
 <ol>
 ${rows}

@@ -141,6 +141,7 @@ test('the site: index links every notebook; figures are drawn in headless Chromi
     assert.ok(index.includes(`href="${n}.html"`), `index links ${n}`);
     assert.ok(index.includes(`href="solutions/${n}.html"`), `index links solutions/${n}`);
   }
+  assert.ok(index.includes('href="../studio/index.html"'), 'index links the studio (out/studio)');
   const first = report.notebooks.find((r) => !r.solutions && r.name.startsWith('00'));
   assert.ok(first?.html, 'the index notebook has a page');
   assert.match(
