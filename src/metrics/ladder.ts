@@ -356,7 +356,8 @@ export function ladderMarkdown(rows: LadderRow[]): string {
     ),
   ];
   const res = [...new Set(rows.map((r) => r.resolution))].join(', ');
-  const smp = [...new Set(rows.map((r) => r.samples))].join(', ');
+  // EQ sample counts of the rows that have EQ (A has none).
+  const smp = [...new Set(rows.filter((r) => r.eqNote === null).map((r) => r.samples))].join(', ') || '0';
   const be = [...new Set(rows.map((r) => r.backend))].join(', ');
   const caption =
     `Ours: untrained generators with seeded weights, ${res}², ${smp} EQ samples, backend ${be}; ` +

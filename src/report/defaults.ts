@@ -4,8 +4,9 @@
  *
  * Chosen so that the default run (the ten configs A–R at 64², two worker threads) stays short on
  * two CPU cores: C_max 16 (32 for R, which doubles its widths as the paper does) with the ablation
- * C_base, 32 EQ latents and 4 layer latents per config. Measured (`npm start`): 69 s of CPU time
- * (user), 2 min 0 s wall with the two cores shared with other work (load average 8–10). The filters, rates and cutoffs — what the report is
+ * C_base, 32 EQ latents and 4 layer latents per config. Measured (`npm start`, 2-core machine):
+ * 39 s wall, 60 s CPU at load average 2.9 (its own two workers included); 2 min 0 s wall with the
+ * cores shared with other work (load average 8–10). The filters, rates and cutoffs — what the report is
  * about — do not depend on the width.
  */
 import { ladderCapacity, type ConfigName, type StyleGAN2ConfigName } from '../generator/config.js';

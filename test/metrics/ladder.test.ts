@@ -134,6 +134,8 @@ test('runLadder on the StyleGAN2 rungs A and C: A has no EQ ("—" with the reas
   assert.deepEqual(cells.slice(6, 9), ['—', '—', '—']);
   assert.equal(cells[2], 'StyleGAN2');
   assert.match(md, /EQ "—" for A: no transformable input/);
+  // The caption counts the EQ samples of the rows that have EQ (A's 0 is not one of them).
+  assert.match(md, /16², 4 EQ samples/);
 });
 
 test('runLadder rejects bad options with errors naming the argument', async () => {
