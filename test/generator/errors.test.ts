@@ -43,9 +43,40 @@ test('z of the wrong width, rank or with NaN is rejected', () => {
   tf.dispose([bad, nan]);
 });
 
+test('z given flat (Float32Array or number[] of N·zDim values, as GeneratorPool takes) maps like rows', () => {
+  const zDim = g.config.zDim;
+  const rows = [0, 1].map((i) => Array.from({ length: zDim }, (_, k) => Math.sin(1 + k * 0.7 + i * 3)));
+  const fromRows = g.mapping(rows);
+  const fromFlat = g.mapping(Float32Array.from(rows.flat()));
+  const fromNumbers = g.mapping(rows.flat());
+  assert.deepEqual(fromFlat.shape, [2, g.numWs, g.config.wDim]);
+  assert.deepEqual(fromFlat.dataSync(), fromRows.dataSync());
+  assert.deepEqual(fromNumbers.dataSync(), fromRows.dataSync());
+  tf.dispose([fromRows, fromFlat, fromNumbers]);
+  const long = new Float32Array(zDim * 3 + 1);
+  assert.throws(
+    () => g.mapping(long),
+    (e: Error) => e instanceof RangeError && /z given flat must hold N·32 numbers .*got 97$/.test(e.message),
+  );
+  // A bad value is described, never printed whole.
+  const big = new Float64Array(5000).fill(0.5);
+  assert.throws(
+    () => g.mapping({ data: big } as unknown as number[][]),
+    (e: Error) => e instanceof TypeError && e.message.length < 300 && /got an object/.test(e.message),
+  );
+  assert.throws(
+    () => g.mapping(Float32Array.from({ length: zDim }, (_, k) => (k === 5 ? NaN : 0))),
+    /z must contain only finite numbers, got NaN at flat index 5/,
+  );
+});
+
 test('truncation arguments are checked', () => {
   const z = tf.zeros([1, g.config.zDim]);
   assert.throws(() => g.mapping(z, { psi: NaN }), /psi must be a finite number/);
+  assert.throws(
+    () => g.mapping(z, { psi: '0.7' as unknown as number }),
+    /psi must be a finite number, got "0\.7"$/,
+  );
   assert.throws(() => g.mapping(z, { cutoff: 1.5 }), /cutoff must be null or an integer >= 0, got 1.5/);
   assert.throws(() => g.mapping(z, { cutoff: -1 }), RangeError);
   z.dispose();
@@ -90,6 +121,11 @@ test('bad transforms are rejected', () => {
   assert.throws(
     () => g.synthesis(ws, { transform: [1, 0, 0, 0, 1, 0, 0, 0, NaN] }),
     /transform\[8\] must be a finite number, got NaN/,
+  );
+  assert.throws(
+    () => g.synthesis(ws, { transform: 'identity' as unknown as number[] }),
+    (e: Error) =>
+      e instanceof TypeError && /transform must be 9 numbers or a 3×3 array, got "identity"/.test(e.message),
   );
   ws.dispose();
 });

@@ -22,6 +22,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { StateDict, StateTensor } from '../state.js';
 import { backendReadsSync } from '../webgpu.js';
+import { describeValue as describe, toLatent } from '../latent.js';
 import {
   parseTransform,
   type LatentInput,
@@ -72,37 +73,6 @@ export interface StyleGAN2LayerInfo extends LayerInfo {
   noise: boolean;
   /** Index into ws. */
   wIndex: number;
-}
-
-function describe(value: unknown): string {
-  if (value instanceof tf.Tensor) return `tensor of shape [${value.shape.join(', ')}]`;
-  if (Array.isArray(value)) return `array of length ${value.length}`;
-  return String(value);
-}
-
-/** Check a latent input (tensor [N, dim] or rows) and return a float32 tensor [N, dim]. */
-function toLatent(name: string, value: LatentInput, dim: number): tf.Tensor2D {
-  let t: tf.Tensor;
-  if (value instanceof tf.Tensor) t = value;
-  else if (Array.isArray(value) && value.every((r) => Array.isArray(r))) {
-    for (const r of value)
-      if (r.length !== dim) throw new RangeError(`${name} rows must have ${dim} entries, got ${r.length}`);
-    t = tf.tensor2d(value.flat(), [value.length, dim], 'float32');
-  } else {
-    throw new TypeError(`${name} must be a tf.Tensor [N, ${dim}] or number[][], got ${describe(value)}`);
-  }
-  if (t.rank !== 2 || t.shape[1] !== dim || t.shape[0] < 1) {
-    if (t !== value) t.dispose();
-    throw new RangeError(`${name} must have shape [N, ${dim}] with N >= 1, got [${t.shape.join(', ')}]`);
-  }
-  const data = backendReadsSync() || !(value instanceof tf.Tensor) ? t.dataSync() : [];
-  for (let i = 0; i < data.length; i++) {
-    if (!Number.isFinite(data[i])) {
-      if (t !== value) t.dispose();
-      throw new TypeError(`${name} must contain only finite numbers, got ${data[i]} at flat index ${i}`);
-    }
-  }
-  return (t === value ? tf.cast(t, 'float32') : t) as tf.Tensor2D;
 }
 
 /**
@@ -212,7 +182,7 @@ export class StyleGAN2Generator {
 
   private checkMappingArgs(psi: number, cutoff: number | null | undefined): void {
     if (typeof psi !== 'number' || !Number.isFinite(psi))
-      throw new TypeError(`psi must be a finite number, got ${psi}`);
+      throw new TypeError(`psi must be a finite number, got ${describe(psi)}`);
     if (cutoff !== null && cutoff !== undefined && (!Number.isInteger(cutoff) || cutoff < 0)) {
       throw new RangeError(`cutoff must be null or an integer >= 0, got ${cutoff}`);
     }

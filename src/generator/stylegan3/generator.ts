@@ -20,12 +20,13 @@ import { memoryLimits } from '../limits.js';
 import type { FilteredLreluParams } from '../ops/filtered-lrelu.js';
 import { backendReadsSync } from '../webgpu.js';
 import { TrainableGenerator } from './trainable.js';
+import { describeValue as describe, toLatent, type LatentInput } from '../latent.js';
 
 /** A 3×3 transform: 9 numbers row-major or rows. */
 export type Transform3x3 = ArrayLike<number> | number[][];
 
-/** Latents: a tf tensor [N, dim] or nested arrays. */
-export type LatentInput = tf.Tensor | number[][];
+/** Latents: a tf tensor [N, dim], rows, or N·dim flat numbers (see ../latent.ts). */
+export type { LatentInput } from '../latent.js';
 
 export interface MappingOptions {
   /** Truncation ψ (1 = none): w ← w_avg + ψ·(w − w_avg). */
@@ -81,41 +82,6 @@ export interface LayerInfo {
   torgb: boolean;
 }
 
-function describe(value: unknown): string {
-  if (value instanceof tf.Tensor) return `tensor of shape [${value.shape.join(', ')}]`;
-  if (Array.isArray(value)) return `array of length ${value.length}`;
-  return String(value);
-}
-
-/** Check a finite-valued latent input and return it as a float32 tf tensor [N, dim]. */
-function toLatent(name: string, value: LatentInput, dim: number): tf.Tensor2D {
-  let t: tf.Tensor;
-  if (value instanceof tf.Tensor) {
-    t = value;
-  } else if (Array.isArray(value) && value.every((r) => Array.isArray(r))) {
-    const rows = value as number[][];
-    for (const r of rows) {
-      if (r.length !== dim) throw new RangeError(`${name} rows must have ${dim} entries, got ${r.length}`);
-    }
-    t = tf.tensor2d(rows.flat(), [rows.length, dim], 'float32');
-  } else {
-    throw new TypeError(`${name} must be a tf.Tensor [N, ${dim}] or number[][], got ${describe(value)}`);
-  }
-  if (t.rank !== 2 || t.shape[1] !== dim || t.shape[0] < 1) {
-    if (t !== value) t.dispose();
-    throw new RangeError(`${name} must have shape [N, ${dim}] with N >= 1, got [${t.shape.join(', ')}]`);
-  }
-  // WebGPU in Node cannot read a device tensor synchronously: the check then covers CPU inputs only.
-  const data = backendReadsSync() || !(value instanceof tf.Tensor) ? t.dataSync() : [];
-  for (let i = 0; i < data.length; i++) {
-    if (!Number.isFinite(data[i])) {
-      if (t !== value) t.dispose();
-      throw new TypeError(`${name} must contain only finite numbers, got ${data[i]} at flat index ${i}`);
-    }
-  }
-  return (t === value ? tf.cast(t, 'float32') : t) as tf.Tensor2D;
-}
-
 /** Validate and flatten a 3×3 transform to 9 float32 numbers (row-major). */
 export function parseTransform(transform: Transform3x3): Float32Array {
   let flat: number[];
@@ -127,7 +93,11 @@ export function parseTransform(transform: Transform3x3): Float32Array {
       );
     }
     flat = rows.flat();
-  } else if (transform && typeof (transform as ArrayLike<number>).length === 'number') {
+  } else if (
+    transform &&
+    typeof transform !== 'string' &&
+    typeof (transform as ArrayLike<number>).length === 'number'
+  ) {
     flat = Array.from(transform as ArrayLike<number>);
     if (flat.length !== 9)
       throw new RangeError(`transform must have 9 numbers (3×3 row-major), got ${flat.length}`);
@@ -136,7 +106,7 @@ export function parseTransform(transform: Transform3x3): Float32Array {
   }
   flat.forEach((v, i) => {
     if (typeof v !== 'number' || !Number.isFinite(v))
-      throw new TypeError(`transform[${i}] must be a finite number, got ${v}`);
+      throw new TypeError(`transform[${i}] must be a finite number, got ${describe(v)}`);
   });
   return Float32Array.from(flat);
 }
@@ -210,7 +180,7 @@ export class Generator {
   mapping(z: LatentInput, { psi = 1, cutoff = null, c = null }: MappingOptions = {}): tf.Tensor3D {
     this.alive();
     if (typeof psi !== 'number' || !Number.isFinite(psi))
-      throw new TypeError(`psi must be a finite number, got ${psi}`);
+      throw new TypeError(`psi must be a finite number, got ${describe(psi)}`);
     if (cutoff !== null && cutoff !== undefined && (!Number.isInteger(cutoff) || cutoff < 0)) {
       throw new RangeError(`cutoff must be null or an integer >= 0, got ${cutoff}`);
     }
