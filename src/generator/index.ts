@@ -55,10 +55,21 @@ export type {
   StyleGAN2Input,
 } from './stylegan2/config.js';
 export { styleGAN2Layout, styleGAN2StateLayout, styleGAN2ParameterBreakdown } from './stylegan2/layout.js';
+export type {
+  StyleGAN2ParameterBreakdown,
+  StyleGAN2StateEntry,
+  StyleGAN2StateRole,
+} from './stylegan2/layout.js';
 export type { StyleGAN2Layout, StyleGAN2BlockSpec, StyleGAN2LayerSpec } from './stylegan2/layout.js';
 export { ensureGradients } from './ops/gradients.js';
 export { upfirdn2dTf, filter2dTf, upsample2dTf, downsample2dTf, conv2dResampleTf } from './ops/resample.js';
-export type { ResampleFilter, Conv2dResampleOptions } from './ops/resample.js';
+export type {
+  ResampleFilter,
+  Conv2dResampleOptions,
+  ResamplePadding,
+  Upfirdn2dTfOptions,
+  ResampleScaling,
+} from './ops/resample.js';
 export { Rng } from './rng.js';
 export { memoryLimits, setMemoryLimits } from './limits.js';
 export {
@@ -69,7 +80,7 @@ export {
   convAlgorithm,
 } from './ops/modulated-conv.js';
 export type { ConvAlgorithm, PreparedModConvWeight } from './ops/modulated-conv.js';
-export type { WinogradTile, WinogradWeight } from './ops/winograd.js';
+export type { WinogradTile, WinogradWeight, RunKernels, TapRun } from './ops/winograd.js';
 export { GeneratorPool } from './parallel/pool.js';
 export type { PoolOptions, PoolGenerateOptions, PoolSplit, Images } from './parallel/pool.js';
 export {
@@ -94,6 +105,7 @@ export type {
 export { measureLayers, summarizeLayers, bandEnergyFractionDb } from '../metrics/layers.js';
 export type { LayerMeasurement, MeasureLayersOptions, AliasSummary } from '../metrics/layers.js';
 export { runLadder, ladderMarkdown, LADDER_CONFIGS } from '../metrics/ladder.js';
+export type { LadderConfigName } from '../metrics/ladder.js';
 export type { LadderRow, LadderOptions } from '../metrics/ladder.js';
 export { PAPER_LADDER, PAPER_SOURCE, paperLadderRow } from '../metrics/paper.js';
 export type { PaperLadderRow } from '../metrics/paper.js';

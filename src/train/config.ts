@@ -12,6 +12,7 @@ import { ADAM_DEFAULTS } from './optim.js';
 
 /** train.py's `--cfg` values. */
 export const TRAIN_CFGS = ['stylegan3-t', 'stylegan3-r', 'stylegan2'] as const;
+/** One of train.py's `--cfg` values. */
 export type TrainCfg = (typeof TRAIN_CFGS)[number];
 
 /** Command-line values (train.py names in camelCase); `cfg`, `batch` and the data geometry are required. */

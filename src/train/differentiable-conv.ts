@@ -21,6 +21,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
+/** Options of `conv2dDiff`: stride and zero padding. */
 export interface ConvOptions {
   /** Stride s ≥ 1 (same along both axes). */
   stride?: number;

@@ -38,5 +38,7 @@ export { trainingGenerator, seededGeneratorState } from './networks.js';
 export type { TrainG } from './networks.js';
 export { DataParallelPhases } from './parallel.js';
 export { stylegan3GeneratorTree, stylegan2GeneratorTree, discriminatorTree } from './snapshot-trees.js';
+export type { TreeState } from './snapshot-trees.js';
+export type { TreeTensor, ModuleNode } from '../io/pickle/module-tree.js';
 export { swd, slicedWasserstein, laplacianPyramid, imagesToUint8 } from '../metrics/swd.js';
 export type { SwdOptions, SwdResult } from '../metrics/swd.js';

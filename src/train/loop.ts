@@ -22,6 +22,7 @@ import { Adam, lazyRegularisation, type Gradient } from './optim.js';
 /** A network the loop trains: trainable variables by official name and its full state dict. */
 export interface TrainNetwork {
   readonly params: Map<string, tf.Variable>;
+  /** The full state (parameters with their current values, and buffers), official keys and order. */
   stateDict(): Map<string, StateTensor>;
 }
 

@@ -19,6 +19,7 @@ import { StyleGAN2Training } from './stylegan2-generator.js';
 
 /** A training generator: the loop's view (variables + current state) and lossPhase's. */
 export interface TrainG extends TrainNetwork, LossGenerator {
+  /** Free the variables and the wrapped generator's tensors. */
   dispose(): void;
 }
 

@@ -49,6 +49,7 @@ export class StyleGAN2Training implements LossGenerator {
     return this.generator.synthesisWith(this.params, ws, { noiseMode }).image;
   }
 
+  /** The generator's state dict (official keys); the variables' values after `loadState`. */
   stateDict(): StateDict {
     return this.generator.stateDict();
   }

@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
+/** Options of `biasActTf` (official `bias_act`): bias, activation, slope, gain and clamp. */
 export interface BiasActOptions {
   b?: tf.Tensor1D | null;
   act?: 'linear' | 'lrelu';

@@ -766,6 +766,7 @@ export class FilteredLreluPlan {
     return m;
   }
 
+  /** Free the plan's filter tensors and compiled kernels. */
   dispose(): void {
     for (const c of this.compiled.values()) {
       for (const p of [c.upX, c.upY, c.downX, c.downY, c.down2d, c.radial?.upYr]) p?.kernel.dispose();

@@ -120,7 +120,7 @@ export const WINOGRAD_AT: Readonly<Record<WinogradTile, readonly (readonly numbe
  * wasm, while the depthwise conv reads it in place. Tap counts 3, 4 and 9 are the ones XNNPACK
  * runs fast (measured: 5, 6 or 8 taps are 10–40× slower), hence the compact forms below.
  */
-interface TapRun {
+export interface TapRun {
   taps: number[];
   offset: number;
   dilation: number;
@@ -166,7 +166,7 @@ function checkRuns(): void {
 checkRuns();
 
 /** Depthwise kernels of the runs for C channels: rows [span, 1, C, 1] and columns [1, span, C, 1]. */
-interface RunKernels {
+export interface RunKernels {
   runs: TapRun[];
   rows: tf.Tensor4D[];
   cols: tf.Tensor4D[];

@@ -18,6 +18,10 @@ export type StyleGAN2Architecture = 'orig' | 'skip' | 'resnet';
 /** Input of the 4×4 block: the learned constant (A) or fixed Fourier features (B, C). */
 export type StyleGAN2Input = 'const' | 'fourier';
 
+/**
+ * A StyleGAN2 generator config (configs A–C): the official `training.networks_stylegan2.Generator`
+ * constructor arguments in camelCase, plus the input kind and `network: 'stylegan2'`.
+ */
 export interface StyleGAN2Config {
   /** Tells a StyleGAN2 config apart from a StyleGAN3 `GeneratorConfig`. */
   network: 'stylegan2';

@@ -34,6 +34,7 @@ export interface StyleGAN2LayerSpec {
   wIndex: number;
 }
 
+/** One synthesis block `b<res>`: its convs, ToRGB and (resnet) skip, computed once from the config. */
 export interface StyleGAN2BlockSpec {
   resolution: number;
   /** 0 for the first block (its input is the constant / Fourier features). */
@@ -49,6 +50,7 @@ export interface StyleGAN2BlockSpec {
   useFp16: boolean;
 }
 
+/** The whole synthesis geometry of a StyleGAN2 config: resolved config, blocks and ws count. */
 export interface StyleGAN2Layout {
   config: ResolvedStyleGAN2Config;
   blocks: StyleGAN2BlockSpec[];
@@ -128,6 +130,7 @@ export type StyleGAN2StateRole =
   | 'fc-weight'
   | 'fc-bias';
 
+/** One state-dict entry of a StyleGAN2 generator: official key, shape, role and whether it is trained. */
 export interface StyleGAN2StateEntry {
   key: string;
   shape: number[];

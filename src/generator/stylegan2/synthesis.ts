@@ -73,6 +73,7 @@ export interface StyleGAN2SynthesisOptions {
   transform?: ArrayLike<number> | null;
 }
 
+/** What a StyleGAN2 synthesis returns: the image and, with `capture`, block (and layer) outputs. */
 export interface StyleGAN2SynthesisResult {
   /** [N, imgChannels, imgResolution, imgResolution], float32, nominal range [−1, 1]. */
   image: tf.Tensor4D;

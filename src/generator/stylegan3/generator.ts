@@ -28,6 +28,7 @@ export type Transform3x3 = ArrayLike<number> | number[][];
 /** Latents: a tf tensor [N, dim], rows, or N·dim flat numbers (see ../latent.ts). */
 export type { LatentInput } from '../latent.js';
 
+/** Options of `mapping` (official `truncation_psi`, `truncation_cutoff` and the labels `c`). */
 export interface MappingOptions {
   /** Truncation ψ (1 = none): w ← w_avg + ψ·(w − w_avg). */
   psi?: number;
@@ -37,6 +38,7 @@ export interface MappingOptions {
   c?: LatentInput | null;
 }
 
+/** Options of `synthesis`: the input transform and whether to capture every layer. */
 export interface SynthesisOptions {
   /**
    * User transform: the inverse of the desired image transform, 3×3 (the official
@@ -47,6 +49,7 @@ export interface SynthesisOptions {
   capture?: boolean;
 }
 
+/** What `synthesis`/`generate` return: the image and, with `capture`, every layer's output. */
 export interface SynthesisResult {
   /** [N, imgChannels, imgResolution, imgResolution], float32, nominal range [−1, 1]. */
   image: tf.Tensor4D;

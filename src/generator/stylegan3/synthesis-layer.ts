@@ -135,6 +135,7 @@ export class SynthesisLayer {
     return this.affineW.size + conv + this.plan.macs(1, convOut, convOut);
   }
 
+  /** Free the layer's prepared weights, filters and Winograd transforms. */
   dispose(): void {
     const c = this.conv;
     // incl. the Winograd filters the conv made on first use
