@@ -75,3 +75,39 @@ export function toLatent(name: string, value: LatentInput, dim: number): tf.Tens
   }
   return (t === value ? tf.cast(t, 'float32') : t) as tf.Tensor2D;
 }
+
+/** Check the truncation arguments of `mapping`: ψ a finite number, cutoff null or an integer ≥ 0. */
+export function checkTruncation(psi: unknown, cutoff: unknown): void {
+  if (typeof psi !== 'number' || !Number.isFinite(psi))
+    throw new TypeError(`psi must be a finite number, got ${describeValue(psi)}`);
+  if (cutoff !== null && cutoff !== undefined && (!Number.isInteger(cutoff) || (cutoff as number) < 0)) {
+    throw new RangeError(`cutoff must be null or an integer >= 0, got ${describeValue(cutoff)}`);
+  }
+}
+
+/**
+ * Run `fn` on z (and, for a conditional generator with `cDim > 0`, the labels c of the same batch
+ * size) checked and converted by `toLatent`; the converted tensors are freed afterwards.
+ */
+export function withLatents<T>(
+  z: LatentInput,
+  c: LatentInput | null | undefined,
+  dims: { zDim: number; cDim: number },
+  fn: (z: tf.Tensor2D, c: tf.Tensor2D | null) => T,
+): T {
+  const zt = toLatent('z', z, dims.zDim);
+  let ct: tf.Tensor2D | null = null;
+  try {
+    if (dims.cDim > 0) {
+      if (c === null || c === undefined)
+        throw new TypeError(`c (labels [N, ${dims.cDim}]) is required by this conditional generator`);
+      ct = toLatent('c', c, dims.cDim);
+      if (ct.shape[0] !== zt.shape[0])
+        throw new RangeError(`c must have the same batch size as z (${zt.shape[0]}), got ${ct.shape[0]}`);
+    }
+    return fn(zt, ct);
+  } finally {
+    zt.dispose();
+    ct?.dispose();
+  }
+}

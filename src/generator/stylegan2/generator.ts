@@ -22,7 +22,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { StateDict, StateTensor } from '../state.js';
 import { backendReadsSync } from '../webgpu.js';
-import { describeValue as describe, toLatent } from '../latent.js';
+import { describeValue as describe, toLatent, checkTruncation, withLatents } from '../latent.js';
 import {
   parseTransform,
   type LatentInput,
@@ -180,43 +180,11 @@ export class StyleGAN2Generator {
     return this.layout.numWs;
   }
 
-  private checkMappingArgs(psi: number, cutoff: number | null | undefined): void {
-    if (typeof psi !== 'number' || !Number.isFinite(psi))
-      throw new TypeError(`psi must be a finite number, got ${describe(psi)}`);
-    if (cutoff !== null && cutoff !== undefined && (!Number.isInteger(cutoff) || cutoff < 0)) {
-      throw new RangeError(`cutoff must be null or an integer >= 0, got ${cutoff}`);
-    }
-  }
-
-  private withLatents<T>(
-    z: LatentInput,
-    c: LatentInput | null | undefined,
-    fn: (z: tf.Tensor2D, c: tf.Tensor2D | null) => T,
-  ): T {
-    const zt = toLatent('z', z, this.config.zDim);
-    let ct: tf.Tensor2D | null = null;
-    try {
-      if (this.config.cDim > 0) {
-        if (c === null || c === undefined)
-          throw new TypeError(
-            `c (labels [N, ${this.config.cDim}]) is required by this conditional generator`,
-          );
-        ct = toLatent('c', c, this.config.cDim);
-        if (ct.shape[0] !== zt.shape[0])
-          throw new RangeError(`c must have the same batch size as z (${zt.shape[0]}), got ${ct.shape[0]}`);
-      }
-      return fn(zt, ct);
-    } finally {
-      if (zt !== z) zt.dispose();
-      if (ct && ct !== c) ct.dispose();
-    }
-  }
-
   /** z [N, zDim] → ws [N, numWs, wDim] (official `G.mapping(z, c, truncation_psi, truncation_cutoff)`). */
   mapping(z: LatentInput, { psi = 1, cutoff = null, c = null }: MappingOptions = {}): tf.Tensor3D {
     this.alive();
-    this.checkMappingArgs(psi, cutoff);
-    return this.withLatents(z, c, (zt, ct) =>
+    checkTruncation(psi, cutoff);
+    return withLatents(z, c, this.config, (zt, ct) =>
       mappingReference(this.config, this.numWs, this.mapParams, zt, ct, psi, cutoff ?? null),
     );
   }
@@ -351,7 +319,7 @@ export class StyleGAN2Generator {
     { psi = 1, cutoff = null, c = null }: MappingOptions = {},
   ): tf.Tensor3D {
     this.alive();
-    this.checkMappingArgs(psi, cutoff);
+    checkTruncation(psi, cutoff);
     if (!(z instanceof tf.Tensor) || z.rank !== 2 || z.shape[1] !== this.config.zDim) {
       throw new RangeError(`z must be a tf.Tensor [N, ${this.config.zDim}], got ${describe(z)}`);
     }

@@ -20,7 +20,7 @@ import { memoryLimits } from '../limits.js';
 import type { FilteredLreluParams } from '../ops/filtered-lrelu.js';
 import { backendReadsSync } from '../webgpu.js';
 import { TrainableGenerator } from './trainable.js';
-import { describeValue as describe, toLatent, type LatentInput } from '../latent.js';
+import { describeValue as describe, checkTruncation, withLatents, type LatentInput } from '../latent.js';
 
 /** A 3×3 transform: 9 numbers row-major or rows. */
 export type Transform3x3 = ArrayLike<number> | number[][];
@@ -182,28 +182,8 @@ export class Generator {
    */
   mapping(z: LatentInput, { psi = 1, cutoff = null, c = null }: MappingOptions = {}): tf.Tensor3D {
     this.alive();
-    if (typeof psi !== 'number' || !Number.isFinite(psi))
-      throw new TypeError(`psi must be a finite number, got ${describe(psi)}`);
-    if (cutoff !== null && cutoff !== undefined && (!Number.isInteger(cutoff) || cutoff < 0)) {
-      throw new RangeError(`cutoff must be null or an integer >= 0, got ${cutoff}`);
-    }
-    const zt = toLatent('z', z, this.config.zDim);
-    let ct: tf.Tensor2D | null = null;
-    try {
-      if (this.config.cDim > 0) {
-        if (c === null || c === undefined)
-          throw new TypeError(
-            `c (labels [N, ${this.config.cDim}]) is required by this conditional generator`,
-          );
-        ct = toLatent('c', c, this.config.cDim);
-        if (ct.shape[0] !== zt.shape[0])
-          throw new RangeError(`c must have the same batch size as z (${zt.shape[0]}), got ${ct.shape[0]}`);
-      }
-      return this.map.forward(zt, ct, psi, cutoff ?? null);
-    } finally {
-      if (zt !== z) zt.dispose();
-      if (ct && ct !== c) ct.dispose();
-    }
+    checkTruncation(psi, cutoff);
+    return withLatents(z, c, this.config, (zt, ct) => this.map.forward(zt, ct, psi, cutoff ?? null));
   }
 
   /**
