@@ -1,8 +1,9 @@
 /**
- * Spectral building blocks of the per-layer measurements (`measureLayers`, src/metrics/layers.ts,
+ * Building blocks of the per-layer measurements (`measureLayers`, src/metrics/layers.ts,
  * and its StyleGAN2 form in layers-stylegan2.ts): cropping NCHW maps, accumulating the avg_spectra
  * power spectrum, band-energy fractions, the centred dB spectrum, and the 4× Kaiser upsampler of the
- * alias probe of layers that have no down filter. Definitions: the module comment of layers.ts.
+ * alias probe of layers that have no down filter, the EQ-PSNR sums, and the finished measurement of
+ * a map. Definitions: the module comment of layers.ts.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import ndarray, { type NdArray } from 'ndarray';
@@ -10,6 +11,7 @@ import { powerSpectrum2d } from '../signal/spectrum.js';
 import { designLowpassFilter } from '../signal/design.js';
 import { kaiserAtten } from '../signal/kaiser.js';
 import { assertFinite, assertInteger } from '../signal/validate.js';
+import type { LayerMeasurement } from './layers.js';
 
 /** Smallest power of two ≥ n. */
 export function nextPow2(n: number): number {
@@ -147,4 +149,106 @@ export function probeUpsampler(s: number): Float64Array {
   const atten = kaiserAtten(numtaps, width / (fs / 2));
   if (!(atten > 79 && atten < 81)) throw new Error(`internal: probe filter attenuation ${atten}`);
   return designLowpassFilter({ numtaps, cutoff: s / 2 - width / 2, width, fs }) as Float64Array;
+}
+
+/** Running sums of one map's fractional-translation PSNR: Σ err², Σ ref² and the pixel count. */
+export interface EqAcc {
+  err: number;
+  ref: number;
+  count: number;
+}
+
+/**
+ * Add one batch to `acc`: the reference maps moved by the translation (`moved`: values and the
+ * validity mask of `translateFractional`, NCHW `shape`) against `got`, the maps the translated
+ * input produced, over the square [lo, hi)² of every plane (the canvas, margins left out).
+ */
+export function accumulateEq(
+  acc: EqAcc,
+  moved: { image: NdArray; mask: NdArray },
+  got: ArrayLike<number>,
+  shape: readonly number[],
+  lo: number,
+  hi: number,
+): void {
+  const img = moved.image.data as ArrayLike<number>;
+  const mask = moved.mask.data as ArrayLike<number>;
+  const [N, C, H, W] = shape;
+  for (let p = 0; p < N * C; p++) {
+    const base = p * H * W;
+    for (let y = lo; y < hi; y++)
+      for (let x = lo; x < hi; x++) {
+        const i = base + y * W + x;
+        if (mask[i] === 0) continue;
+        const r = img[i];
+        const e = r - got[i];
+        acc.err += e * e;
+        acc.ref += r * r;
+        acc.count++;
+      }
+  }
+}
+
+/** The geometry of one measured map (what its `LayerMeasurement` reports). */
+export interface MeasuredMap {
+  name: string;
+  size: number;
+  channels: number;
+  s: number;
+  cutoff: number;
+  halfWidth: number;
+  stopband: number;
+  up: number;
+  down: number;
+  radial: boolean;
+  linear: boolean;
+}
+
+/**
+ * One map's `LayerMeasurement` from its accumulators (null where not measured):
+ * - spectrum: the mean power spectrum as centred dB, and 10·log10(energy beyond f_c / total)
+ *   (null when f_c ≥ s/2 leaves no bin above it; a disc for radial filters);
+ * - alias: 10·log10(energy beyond s/2 / total) of the probe sampled at `aliasRate`;
+ * - EQ-PSNR: 10·log10(16·Σref² / Σerr²), i.e. a peak of 4·σ_ref (+∞ for an exact match).
+ */
+export function finishMeasurement(
+  m: MeasuredMap,
+  sp: SpecAcc | null,
+  al: SpecAcc | null,
+  aliasRate: number,
+  e: EqAcc | null,
+): LayerMeasurement {
+  let spectrumDb = ndarray(new Float64Array(0), [0, 0]);
+  let spectrumFreqs = new Float64Array(0);
+  let aboveCutoffDb: number | null = null;
+  if (sp?.sum) {
+    const mean = sp.sum.map((v) => v / sp.planes);
+    const c = centredDb(mean, sp.P, m.s);
+    spectrumDb = c.db;
+    spectrumFreqs = c.freqs;
+    aboveCutoffDb = m.cutoff >= m.s / 2 ? null : bandEnergyFractionDb(mean, sp.P, m.s, m.cutoff, m.radial);
+  }
+  let aliasDb: number | null = null;
+  if (al?.sum) {
+    const mean = al.sum.map((v) => v / al.planes);
+    aliasDb = bandEnergyFractionDb(mean, al.P, aliasRate, m.s / 2);
+  }
+  const eqPsnrDb = e && e.count > 0 ? (e.err > 0 ? 10 * Math.log10((16 * e.ref) / e.err) : Infinity) : null;
+  return {
+    name: m.name,
+    size: m.size,
+    channels: m.channels,
+    samplingRate: m.s,
+    cutoff: m.cutoff,
+    halfWidth: m.halfWidth,
+    stopband: m.stopband,
+    upFactor: m.up,
+    downFactor: m.down,
+    spectrumDb,
+    spectrumFreqs,
+    aboveCutoffDb,
+    aliasDb,
+    eqPsnrDb,
+    linear: m.linear,
+  };
 }

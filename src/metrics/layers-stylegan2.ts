@@ -36,12 +36,14 @@ import { Rng } from '../generator/rng.js';
 import { translateFractional } from '../signal/translate.js';
 import {
   accumulateSpectrum,
-  bandEnergyFractionDb,
-  centredDb,
   cropPlanes,
   nchwData,
   nextPow2,
   probeUpsampler,
+  accumulateEq,
+  finishMeasurement,
+  type EqAcc,
+  type MeasuredMap,
   type SpecAcc,
 } from './layer-spectra.js';
 import type { LayerMeasurement } from './layers.js';
@@ -80,7 +82,7 @@ export async function measureStyleGAN2Layers(
   const doEq = o.equivariance && canTransform;
   const noiseMode = cfg.useNoise ? ('const' as const) : ('none' as const);
   const info = gen.layerInfo();
-  const maps = info.map((L) => ({
+  const maps: MeasuredMap[] = info.map((L) => ({
     name: L.name,
     size: L.size,
     channels: L.channels,
@@ -90,6 +92,7 @@ export async function measureStyleGAN2Layers(
     stopband: L.stopband,
     up: L.upFactor,
     down: L.downFactor,
+    radial: false,
     // ToRGB (modulated 1×1, bias, no activation) and the resnet skips (1×1 conv) are linear.
     linear: L.torgb || L.name.endsWith('.skip'),
   }));
@@ -99,7 +102,7 @@ export async function measureStyleGAN2Layers(
     P: nextPow2(Math.ceil(o.spectrumPad * m.s)),
   }));
   const alias: SpecAcc[] = maps.map(() => ({ sum: null, planes: 0, P: 0 }));
-  const eq = maps.map(() => ({ err: 0, ref: 0, count: 0 }));
+  const eq: EqAcc[] = maps.map(() => ({ err: 0, ref: 0, count: 0 }));
   const PROBE_UP = 4;
 
   // One probe plan per layer, compiled once: 4× Kaiser upsampling, then the layer's activation.
@@ -163,17 +166,7 @@ export async function measureStyleGAN2Layers(
             const got = (await trLayers[m.name].data()) as Float32Array;
             const tl = (t * m.s) / m.size; // t·s pixels as a fraction of the map width (size = s)
             const moved = translateFractional(ndarray(data, shape), tl, tl);
-            const img = moved.image.data as Float32Array;
-            const mask = moved.mask.data as Float32Array;
-            const acc = eq[k];
-            for (let i = 0; i < img.length; i++) {
-              if (mask[i] === 0) continue;
-              const r = img[i];
-              const e = r - got[i];
-              acc.err += e * e;
-              acc.ref += r * r;
-              acc.count++;
-            }
+            accumulateEq(eq[k], moved, got, shape, 0, m.size); // no margins: the whole map
           }
           tick('equivariance');
         }
@@ -214,47 +207,13 @@ export async function measureStyleGAN2Layers(
   }
 
   return maps.map((m, k) => {
-    let spectrumDb = ndarray(new Float64Array(0), [0, 0]);
-    let spectrumFreqs = new Float64Array(0);
-    let aboveCutoffDb: number | null = null;
-    const sp = spec[k];
-    if (o.spectra && sp.sum) {
-      const mean = sp.sum.map((v) => v / sp.planes);
-      const c = centredDb(mean, sp.P, m.s);
-      spectrumDb = c.db;
-      spectrumFreqs = c.freqs;
-      aboveCutoffDb = m.cutoff >= m.s / 2 ? null : bandEnergyFractionDb(mean, sp.P, m.s, m.cutoff);
-    }
-    let aliasDb: number | null = null;
-    const al = alias[k];
-    if (o.alias && al.sum) {
-      const mean = al.sum.map((v) => v / al.planes);
-      aliasDb = bandEnergyFractionDb(mean, al.P, PROBE_UP * m.s, m.s / 2);
-    }
-    const e = eq[k];
-    const eqPsnrDb =
-      doEq && e.count > 0 && e.err > 0
-        ? 10 * Math.log10((16 * e.ref) / e.err)
-        : doEq && e.count > 0
-          ? Infinity
-          : null;
-    const out: LayerMeasurement = {
-      name: m.name,
-      size: m.size,
-      channels: m.channels,
-      samplingRate: m.s,
-      cutoff: m.cutoff,
-      halfWidth: m.halfWidth,
-      stopband: m.stopband,
-      upFactor: m.up,
-      downFactor: m.down,
-      spectrumDb,
-      spectrumFreqs,
-      aboveCutoffDb,
-      aliasDb,
-      eqPsnrDb,
-      linear: m.linear,
-    };
+    const out = finishMeasurement(
+      m,
+      o.spectra ? spec[k] : null,
+      o.alias ? alias[k] : null,
+      PROBE_UP * m.s,
+      doEq ? eq[k] : null,
+    );
     if (o.equivariance && !canTransform) out.eqNote = NO_TRANSFORMABLE_INPUT;
     return out;
   });

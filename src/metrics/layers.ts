@@ -54,11 +54,14 @@ import { assertFinite, assertInteger } from '../signal/validate.js';
 import {
   accumulateSpectrum,
   bandEnergyFractionDb,
-  centredDb,
   cropPlanes,
   nchwData,
   nextPow2,
   probeUpsampler,
+  accumulateEq,
+  finishMeasurement,
+  type EqAcc,
+  type MeasuredMap,
   type SpecAcc,
 } from './layer-spectra.js';
 import { measureStyleGAN2Layers } from './layers-stylegan2.js';
@@ -125,21 +128,6 @@ export interface MeasureLayersOptions {
   onProgress?: (done: number, total: number, label: string) => void;
 }
 
-/** One map's geometry as the measurements need it. */
-interface MapGeom {
-  name: string;
-  size: number;
-  channels: number;
-  s: number;
-  cutoff: number;
-  halfWidth: number;
-  stopband: number;
-  up: number;
-  down: number;
-  radial: boolean;
-  linear: boolean;
-}
-
 /**
  * Per-layer measurements of a generator (see the module comment for the definitions): for the
  * input and every synthesis layer (StyleGAN2, configs A–C: every official module b4.conv1, b4.torgb,
@@ -187,7 +175,7 @@ export async function measureLayers(
   const inp = gen.geometry.input;
   const specs = gen.geometry.layers;
   const info = gen.layerInfo();
-  const maps: MapGeom[] = [
+  const maps: MeasuredMap[] = [
     {
       name: 'input',
       size: inp.size,
@@ -215,14 +203,14 @@ export async function measureLayers(
       linear: specs.find((x) => x.name === L.name)!.slope === 1,
     })),
   ];
-  const margin = (m: MapGeom) => Math.floor((m.size - m.s) / 2);
+  const margin = (m: MeasuredMap) => Math.floor((m.size - m.s) / 2);
   const spec: SpecAcc[] = maps.map((m) => ({
     sum: null,
     planes: 0,
     P: nextPow2(Math.ceil(spectrumPad * m.s)),
   }));
   const alias: SpecAcc[] = maps.map(() => ({ sum: null, planes: 0, P: 0 }));
-  const eq = maps.map(() => ({ err: 0, ref: 0, count: 0 }));
+  const eq: EqAcc[] = maps.map(() => ({ err: 0, ref: 0, count: 0 }));
 
   const layers = gen.synthesisLayers;
   const params: FilteredLreluParams[] = layers.map((_, i) => gen.layerFilteredLreluParams(i));
@@ -306,25 +294,7 @@ export async function measureLayers(
             const got = (await trLayers[m.name].data()) as Float32Array;
             const tl = (t * m.s) / m.size; // t·s pixels, as a fraction of the map width
             const moved = translateFractional(ndarray(data, shape), tl, tl);
-            const img = moved.image.data as Float32Array;
-            const mask = moved.mask.data as Float32Array;
-            const [N, C, H, W] = shape;
-            const lo = margin(m);
-            const hi = lo + m.s;
-            const acc = eq[k];
-            for (let p = 0; p < N * C; p++) {
-              const base = p * H * W;
-              for (let y = lo; y < hi; y++)
-                for (let x = lo; x < hi; x++) {
-                  const i = base + y * W + x;
-                  if (mask[i] === 0) continue;
-                  const r = img[i];
-                  const e = r - got[i];
-                  acc.err += e * e;
-                  acc.ref += r * r;
-                  acc.count++;
-                }
-            }
+            accumulateEq(eq[k], moved, got, shape, margin(m), margin(m) + m.s);
           }
           tick('equivariance');
         }
@@ -374,49 +344,15 @@ export async function measureLayers(
     }
   }
 
-  return maps.map((m, k) => {
-    let spectrumDb = ndarray(new Float64Array(0), [0, 0]);
-    let spectrumFreqs = new Float64Array(0);
-    let aboveCutoffDb: number | null = null;
-    const sp = spec[k];
-    if (doSpectra && sp.sum) {
-      const mean = sp.sum.map((v) => v / sp.planes);
-      const c = centredDb(mean, sp.P, m.s);
-      spectrumDb = c.db;
-      spectrumFreqs = c.freqs;
-      aboveCutoffDb = m.cutoff >= m.s / 2 ? null : bandEnergyFractionDb(mean, sp.P, m.s, m.cutoff, m.radial);
-    }
-    let aliasDb: number | null = null;
-    const al = alias[k];
-    if (k > 0 && doAlias && al.sum) {
-      const mean = al.sum.map((v) => v / al.planes);
-      aliasDb = bandEnergyFractionDb(mean, al.P, plans[k - 1].rate, m.s / 2);
-    }
-    const e = eq[k];
-    const eqPsnrDb =
-      doEq && e.count > 0 && e.err > 0
-        ? 10 * Math.log10((16 * e.ref) / e.err)
-        : doEq && e.count > 0
-          ? Infinity
-          : null;
-    return {
-      name: m.name,
-      size: m.size,
-      channels: m.channels,
-      samplingRate: m.s,
-      cutoff: m.cutoff,
-      halfWidth: m.halfWidth,
-      stopband: m.stopband,
-      upFactor: m.up,
-      downFactor: m.down,
-      spectrumDb,
-      spectrumFreqs,
-      aboveCutoffDb,
-      aliasDb,
-      eqPsnrDb,
-      linear: m.linear,
-    };
-  });
+  return maps.map((m, k) =>
+    finishMeasurement(
+      m,
+      doSpectra ? spec[k] : null,
+      k > 0 && doAlias ? alias[k] : null,
+      k > 0 && doAlias ? plans[k - 1].rate : 0,
+      doEq ? eq[k] : null,
+    ),
+  );
 }
 
 /** Summary of a generator's per-layer alias energies (`summarizeLayers`), in dB. */
