@@ -15,7 +15,8 @@ export {
   resolveDiscriminatorConfig,
 } from './discriminator.js';
 export type { DiscriminatorConfig, ResolvedDiscriminatorConfig } from './discriminator.js';
-export { lossPhase, blurSigma, blurFilter } from './loss.js';
+export { lossPhase, blurSigma, blurFilter, r1Limits } from './loss.js';
+export { mbstdSubBatches } from './mbstd-groups.js';
 export type { LossPhaseName, LossPhaseOptions, LossPhaseResult, LossGenerator } from './loss.js';
 export { StyleGAN2Training } from './stylegan2-generator.js';
 export { TrainableGenerator, recomputeLimits } from '../generator/stylegan3/trainable.js';

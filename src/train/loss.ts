@@ -12,7 +12,9 @@
  *            L = mean((ℓ − μ')²·pl_weight)·gain                           → ∂L/∂θ_G  (μ' not detached)
  *   Dmain:   fakes with update_emas (w_avg, magnitude_ema move);
  *            L = mean(softplus(D(fake)))·gain + mean(softplus(−D(real)))·gain → ∂L/∂θ_D
- *   Dreg:    r = Σ_pixels (∂ΣD(real)/∂real)²;  L = mean(r·γ/2)·gain       → ∂L/∂θ_D (second order)
+ *   Dreg:    r = Σ_pixels (∂ΣD(real)/∂real)²;  L = mean(r·γ/2)·gain       → ∂L/∂θ_D (second order),
+ *            evaluated per sub-batch of whole minibatch-stddev groups (`r1Limits`; exact, as
+ *            D's logits of one group depend on that group's images only)
  *
  * Greg is skipped when pl_weight = 0 and Dreg when γ = 0 (as official): the gradients are zeros.
  * Style mixing (probability p): a cutoff drawn in [1, num_ws) replaces ws[:, cutoff:] with the ws
@@ -22,6 +24,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ensureTrainingGradients } from './gradients.js';
 import type { Discriminator } from './discriminator.js';
 import { Rng } from '../generator/rng.js';
+import { mbstdSubBatches } from './mbstd-groups.js';
+
+/**
+ * Samples per sub-batch of the R1 phase (Dreg), rounded up to whole minibatch-stddev groups: its
+ * second-order graph is the largest of training (at 64², batch 8, C_max 256 it needs more than the
+ * 4 GiB wasm heap). Results do not depend on it beyond float summation order.
+ */
+export const r1Limits = { samples: 4 };
 
 /** The phases of one training iteration (official names). */
 export type LossPhaseName = 'Gmain' | 'Greg' | 'Dmain' | 'Dreg';
@@ -362,23 +372,53 @@ export async function lossPhase(
     return { reports: collect(rep), grads };
   }
 
-  // Dreg
+  // Dreg, one sub-batch of whole minibatch-stddev groups at a time (exact: see mbstd-groups.ts).
+  // The second-order graph of D over a whole 64² batch of 8 outgrows the 4 GiB wasm heap.
   if (r1Gamma === 0) return { reports: {}, grads: zeroGrads(D.params) };
-  const rep: Record<string, tf.Tensor> = {};
-  const { value, grads } = paramGrads(D.params, () => {
-    let logits: tf.Tensor | null = null;
-    const r1 = tf.grad((x: tf.Tensor) => {
-      logits = tf.keep(runD(x as tf.Tensor4D, realC)); // outlives the inner gradient's tidy
-      return tf.sum(logits);
-    })(realImg);
-    const penalty = tf.sum(tf.square(r1), [1, 2, 3]);
-    const reg = tf.mul(penalty, r1Gamma / 2);
-    rep['Loss/scores/real'] = logits!;
-    rep['Loss/signs/real'] = tf.keep(tf.sign(logits!));
-    rep['Loss/r1_penalty'] = tf.keep(tf.clone(penalty));
-    rep['Loss/D/reg'] = tf.keep(tf.clone(reg));
-    return tf.mul(tf.mean(reg), gain) as tf.Scalar;
-  });
-  value.dispose();
-  return { reports: collect(rep), grads };
+  const n = realImg.shape[0];
+  const parts = mbstdSubBatches(
+    n,
+    D.config.mbstdGroupSize,
+    D.config.mbstdNumChannels,
+    Math.max(1, Math.floor(r1Limits.samples)),
+  );
+  const keys = ['Loss/scores/real', 'Loss/signs/real', 'Loss/r1_penalty', 'Loss/D/reg'];
+  const reports: Record<string, Float32Array> = {};
+  for (const k of keys) reports[k] = new Float32Array(n);
+  let grads: Record<string, tf.Tensor> | null = null;
+  for (const idx of parts) {
+    const whole = idx.length === n && idx.every((v, i) => v === i);
+    const pick = (t: tf.Tensor) => (whole ? t : tf.gather(t, tf.tensor1d(idx, 'int32')));
+    const img = pick(realImg) as tf.Tensor4D;
+    const c = realC ? (pick(realC) as tf.Tensor2D) : null;
+    const rep: Record<string, tf.Tensor> = {};
+    const part = paramGrads(D.params, () => {
+      let logits: tf.Tensor | null = null;
+      const r1 = tf.grad((x: tf.Tensor) => {
+        logits = tf.keep(runD(x as tf.Tensor4D, c)); // outlives the inner gradient's tidy
+        return tf.sum(logits);
+      })(img);
+      const penalty = tf.sum(tf.square(r1), [1, 2, 3]);
+      const reg = tf.mul(penalty, r1Gamma / 2);
+      rep['Loss/scores/real'] = logits!;
+      rep['Loss/signs/real'] = tf.keep(tf.sign(logits!));
+      rep['Loss/r1_penalty'] = tf.keep(tf.clone(penalty));
+      rep['Loss/D/reg'] = tf.keep(tf.clone(reg));
+      // This sub-batch's share of mean(reg)·gain over the whole batch.
+      return tf.mul(tf.sum(reg), gain / n) as tf.Scalar;
+    });
+    part.value.dispose();
+    if (!whole) tf.dispose([img, ...(c ? [c] : [])]);
+    const got = collect(rep);
+    for (const k of keys) idx.forEach((i, j) => (reports[k][i] = got[k][j]));
+    if (!grads) grads = part.grads;
+    else {
+      for (const k of Object.keys(grads)) {
+        const sum = tf.add(grads[k], part.grads[k]);
+        tf.dispose([grads[k], part.grads[k]]);
+        grads[k] = sum;
+      }
+    }
+  }
+  return { reports, grads: grads! };
 }
