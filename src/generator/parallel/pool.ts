@@ -1,5 +1,6 @@
 /**
- * A pool of generator replicas in `worker_threads`, for using more than one CPU core.
+ * A pool of generator replicas in `worker_threads`, for using more than one CPU core; StyleGAN3
+ * (`Generator`) or StyleGAN2 (`StyleGAN2Generator`).
  *
  * Why: the wasm backend is single-threaded in Node (its pthread pool needs Web Workers), so one
  * process uses one core. Images of a batch are independent, so a pool of N workers — each with its
@@ -10,7 +11,12 @@
  * The batch is split into contiguous parts, one per worker, and the images come back in order.
  * Demodulated layers normalise the styles by their RMS over the *whole* batch (official
  * `modulated_conv2d`); the demodulation divides that factor out again, so a split batch gives the
- * same images up to float32 rounding (and the 1e-8 in the demodulation).
+ * same images up to float32 rounding (and the 1e-8 in the demodulation). StyleGAN2 has no such
+ * batch statistic; its per-pixel noise ('const' and 'none' are deterministic) is the one thing a
+ * split must take care of: with `noiseMode: 'random'` and a `noiseSeed`, each part draws the noise
+ * its images get in the whole seeded batch (`noiseOffset`), so the images do not depend on the
+ * split; without a seed the draws are fresh anyway, except in channel mode, where every worker of
+ * an image must add the same noise: there the pool draws one seed for the call.
  *
  *     const gen = await createGenerator({...configs.T, imgResolution: 256}, {seed: 0});
  *     const pool = await GeneratorPool.create(gen, {workers: 2});
@@ -28,10 +34,20 @@ import {
 } from '../stylegan3/generator.js';
 import type { BackendName } from '../backend.js';
 import type { ResolvedConfig } from '../types.js';
+import { checkNoiseSeed } from '../stylegan2/synthesis.js';
+import type { StyleGAN2Generator } from '../stylegan2/generator.js';
+import type { ResolvedStyleGAN2Config } from '../stylegan2/config.js';
+import type { NoiseMode } from '../stylegan2/synthesis.js';
 
 /** What a worker needs to rebuild the generator (structured-clone friendly). */
-export interface PoolWorkerInit {
-  config: ResolvedConfig;
+export type PoolWorkerInit = PoolWorkerState &
+  (
+    | { network: 'stylegan3'; config: ResolvedConfig }
+    | { network: 'stylegan2'; config: ResolvedStyleGAN2Config }
+  );
+
+/** The weights and backend of a worker's replica (either architecture). */
+export interface PoolWorkerState {
   initKwargs: Record<string, unknown> | null;
   state: [string, { shape: number[]; data: Float32Array | Float64Array | Int32Array }][];
   backend: BackendName | 'auto';
@@ -45,6 +61,8 @@ export interface PoolRequest {
   psi: number;
   cutoff: number | null;
   transform: number[] | null;
+  /** StyleGAN2 only: the noise options of `StyleGAN2Generator.synthesis` for this block. */
+  noise?: { noiseMode?: NoiseMode; noiseSeed?: number; noiseOffset?: number };
   /**
    * Channel mode: this worker computes channels `part` of `parts` of every layer of the whole
    * block; the slices meet in `data` (two halves, 2 × N × the largest activation, floats) and the
@@ -80,10 +98,21 @@ export interface PoolOptions {
   backend?: BackendName | 'auto';
 }
 
-/** Options of `GeneratorPool.generate`: truncation (ψ, cutoff) as `Generator.mapping` and the user input transform. */
+/**
+ * Options of `GeneratorPool.generate`: truncation (ψ, cutoff) as `Generator.mapping`, the user
+ * input transform, and for StyleGAN2 the noise.
+ */
 export interface PoolGenerateOptions extends Omit<MappingOptions, 'c'> {
-  /** User input transform, 3×3 (row-major 9 numbers or rows), as `Generator.synthesis`. */
+  /** User input transform, 3×3 (row-major 9 numbers or rows), as `Generator.synthesis` (StyleGAN2: B/C only). */
   transform?: Transform3x3 | null;
+  /** StyleGAN2 only: 'random' (default, as official), 'const' or 'none', as `StyleGAN2Generator.synthesis`. */
+  noiseMode?: NoiseMode;
+  /**
+   * StyleGAN2 with `noiseMode: 'random'`: seed of the draws (a non-negative integer). The images
+   * equal those of `StyleGAN2Generator.generate(z, {noiseMode: 'random', noiseSeed})` for the whole
+   * batch, however it is split.
+   */
+  noiseSeed?: number;
 }
 
 interface Slot {
@@ -98,6 +127,8 @@ export class GeneratorPool {
   readonly zDim: number;
   /** Work sharing of `generate` (see `PoolSplit`). */
   readonly split: PoolSplit;
+  /** The architecture of the replicas. */
+  readonly network: 'stylegan3' | 'stylegan2';
   private readonly slots: Slot[];
   /** Largest activation of one image that channel mode exchanges (floats: H·W·C of a layer). */
   private readonly activation: number;
@@ -105,7 +136,14 @@ export class GeneratorPool {
   private nextId = 1;
   private closed = false;
 
-  private constructor(slots: Slot[], zDim: number, split: PoolSplit, activation: number) {
+  private constructor(
+    slots: Slot[],
+    zDim: number,
+    split: PoolSplit,
+    activation: number,
+    network: 'stylegan3' | 'stylegan2',
+  ) {
+    this.network = network;
     this.slots = slots;
     this.size = slots.length;
     this.zDim = zDim;
@@ -115,7 +153,7 @@ export class GeneratorPool {
 
   /** Start `workers` replicas of `gen` (its weights are copied into each worker). */
   static async create(
-    gen: Generator,
+    gen: Generator | StyleGAN2Generator,
     { workers, backend = 'auto', split = 'auto' }: PoolOptions = {},
   ): Promise<GeneratorPool> {
     const count = workers ?? Math.max(1, availableParallelism());
@@ -124,18 +162,17 @@ export class GeneratorPool {
     }
     if (split !== 'auto' && split !== 'batch' && split !== 'channels')
       throw new RangeError(`split must be 'auto', 'batch' or 'channels', got ${String(split)}`);
-    // Every layer but ToRGB is split (see Generator.synthesisPart); each must have a channel per part.
-    const splitLayers = gen.geometry.layers.slice(0, -1);
-    const minChannels = Math.min(...splitLayers.map((L) => L.outChannels));
+    // The layers channel mode splits (see the generators' synthesisPart); each must have a channel per part.
+    const splitLayers = splitLayerSizes(gen);
+    const minChannels = Math.min(...splitLayers.map((L) => L.channels));
     if (split === 'channels' && minChannels < count)
       throw new RangeError(`split 'channels' needs at least ${count} channels per layer, got ${minChannels}`);
-    const activation = Math.max(0, ...splitLayers.map((L) => L.outSize * L.outSize * L.outChannels));
-    const init: PoolWorkerInit = {
-      config: gen.config,
-      initKwargs: gen.initKwargs,
-      state: [...gen.stateDict()],
-      backend,
-    };
+    const activation = Math.max(0, ...splitLayers.map((L) => L.size * L.size * L.channels));
+    const weights: PoolWorkerState = { initKwargs: gen.initKwargs, state: [...gen.stateDict()], backend };
+    const init: PoolWorkerInit =
+      'network' in gen
+        ? { network: 'stylegan2', config: gen.config, ...weights }
+        : { network: 'stylegan3', config: gen.config, ...weights };
     const slots: Slot[] = [];
     try {
       for (let i = 0; i < count; i++) {
@@ -159,7 +196,7 @@ export class GeneratorPool {
       throw err;
     }
     const mode: PoolSplit = split === 'auto' && minChannels < count ? 'batch' : split;
-    return new GeneratorPool(slots, gen.config.zDim, mode, activation);
+    return new GeneratorPool(slots, gen.config.zDim, mode, activation, init.network);
   }
 
   /**
@@ -168,7 +205,7 @@ export class GeneratorPool {
    */
   async generate(
     z: Float32Array | number[][],
-    { psi = 1, cutoff = null, transform = null }: PoolGenerateOptions = {},
+    { psi = 1, cutoff = null, transform = null, noiseMode, noiseSeed }: PoolGenerateOptions = {},
   ): Promise<Images> {
     if (this.closed) throw new Error('this GeneratorPool was closed');
     const flat = flattenLatents(z, this.zDim);
@@ -181,6 +218,7 @@ export class GeneratorPool {
       psi,
       cutoff: cutoff ?? null,
       transform: transform === null ? null : Array.from(parseTransform(transform)),
+      noise: this.noiseOptions(noiseMode, noiseSeed),
     };
     if (this.size === 1 || this.split === 'batch') return this.generateBatch(flat, opts);
     if (this.split === 'channels') return this.generateSplit(flat, opts);
@@ -191,12 +229,36 @@ export class GeneratorPool {
     if (whole === 0) return this.generateSplit(flat, opts);
     return stackImages([
       await this.generateBatch(flat.subarray(0, whole), opts),
-      await this.generateSplit(flat.subarray(whole), opts),
+      await this.generateSplit(flat.subarray(whole), opts, whole / this.zDim),
     ]);
   }
 
+  /** The checked noise options of a StyleGAN2 call (undefined for StyleGAN3, which has no noise). */
+  private noiseOptions(noiseMode: unknown, noiseSeed: unknown): PoolRequest['noise'] {
+    if (this.network === 'stylegan3') {
+      if (noiseMode !== undefined || noiseSeed !== undefined)
+        throw new RangeError(
+          'noiseMode and noiseSeed apply to StyleGAN2 generators; this pool runs StyleGAN3',
+        );
+      return undefined;
+    }
+    if (noiseMode !== undefined && noiseMode !== 'const' && noiseMode !== 'none' && noiseMode !== 'random')
+      throw new RangeError(`noiseMode must be 'const', 'none' or 'random', got ${JSON.stringify(noiseMode)}`);
+    const seed = checkNoiseSeed(noiseSeed, noiseMode ?? 'random');
+    return { noiseMode, noiseSeed: seed ?? undefined };
+  }
+
+  /**
+   * The options of the block of images `start …` of this call: seeded noise continues the
+   * batch's draws at `start` (see `StyleGAN2SynthesisOptions.noiseOffset`).
+   */
+  private blockOptions(opts: BlockOptions, start: number): BlockOptions {
+    if (opts.noise?.noiseSeed === undefined) return opts;
+    return { ...opts, noise: { ...opts.noise, noiseOffset: start } };
+  }
+
   /** Image split: contiguous parts, as equal as possible, one per worker (fewer for small N). */
-  private async generateBatch(flat: Float32Array, opts: BlockOptions): Promise<Images> {
+  private async generateBatch(flat: Float32Array, opts: BlockOptions, first = 0): Promise<Images> {
     const n = flat.length / this.zDim;
     const parts = Math.min(this.size, n);
     const jobs: Promise<PoolResponse>[] = [];
@@ -204,7 +266,7 @@ export class GeneratorPool {
     for (let p = 0; p < parts; p++) {
       const m = Math.floor(n / parts) + (p < n % parts ? 1 : 0);
       const z = flat.slice(start * this.zDim, (start + m) * this.zDim);
-      jobs.push(this.send(p, { id: this.nextId++, z, n: m, ...opts }));
+      jobs.push(this.send(p, { id: this.nextId++, z, n: m, ...this.blockOptions(opts, first + start) }));
       start += m;
     }
     return stackImages(await Promise.all(jobs));
@@ -219,8 +281,15 @@ export class GeneratorPool {
     });
   }
 
-  /** Channel mode: all workers on the whole block, part 0 returns the images. */
-  private async generateSplit(flat: Float32Array, opts: BlockOptions): Promise<Images> {
+  /**
+   * Channel mode: all workers on the whole block (images `first …` of the call), part 0 returns the
+   * images. Unseeded random noise gets one seed for the block: every part must add the same noise.
+   */
+  private async generateSplit(flat: Float32Array, opts: BlockOptions, first = 0): Promise<Images> {
+    const noise = opts.noise;
+    if (noise && (noise.noiseMode ?? 'random') === 'random' && noise.noiseSeed === undefined)
+      opts = { ...opts, noise: { ...noise, noiseSeed: randomSeed() } };
+    else opts = this.blockOptions(opts, first);
     const n = flat.length / this.zDim;
     const floats = 2 * n * this.activation;
     if (!this.shared || this.shared.byteLength < floats * 4) this.shared = new SharedArrayBuffer(floats * 4);
@@ -254,7 +323,24 @@ export class GeneratorPool {
 export type Images = { data: Float32Array; shape: [number, number, number, number] };
 
 /** The per-request options of a block of latents. */
-type BlockOptions = Pick<PoolRequest, 'psi' | 'cutoff' | 'transform'>;
+type BlockOptions = Pick<PoolRequest, 'psi' | 'cutoff' | 'transform' | 'noise'>;
+
+/** A fresh noise seed (a non-negative integer below 2^43, as `noiseSeed` allows). */
+function randomSeed(): number {
+  return Math.floor(Math.random() * 2 ** 43);
+}
+
+/**
+ * Size and channels of each layer that channel mode splits: StyleGAN3's layers but ToRGB;
+ * StyleGAN2's conv0 and conv1 of every block (ToRGB runs whole on part 0).
+ */
+function splitLayerSizes(gen: Generator | StyleGAN2Generator): { size: number; channels: number }[] {
+  if ('network' in gen)
+    return gen.layout.blocks.flatMap((b) =>
+      [b.conv0, b.conv1].flatMap((L) => (L ? [{ size: L.resolution, channels: L.outChannels }] : [])),
+    );
+  return gen.geometry.layers.slice(0, -1).map((L) => ({ size: L.outSize, channels: L.outChannels }));
+}
 
 /** Concatenate blocks of images (worker answers or earlier results) along the batch axis. */
 function stackImages(blocks: { data?: Float32Array; shape?: number[] }[]): Images {

@@ -24,6 +24,7 @@ import type { StateDict, StateTensor } from '../state.js';
 import { backendReadsSync } from '../webgpu.js';
 import { describeValue as describe, toLatent, checkTruncation, withLatents } from '../latent.js';
 import {
+  channelBounds,
   parseTransform,
   type LatentInput,
   type LayerInfo,
@@ -43,6 +44,7 @@ import {
   disposeStyleGAN2Net,
   synthesisReference,
   checkNoiseSeed,
+  noiseDraw,
   type NoiseMode,
   type StyleGAN2Net,
   type StyleGAN2Params,
@@ -57,6 +59,11 @@ export interface StyleGAN2SynthesisOptions {
   noiseMode?: NoiseMode;
   /** With `noiseMode: 'random'`, a non-negative integer seed that makes the draws repeatable. */
   noiseSeed?: number;
+  /**
+   * With `noiseSeed`: the index of this call's first sample in a larger seeded batch (default 0),
+   * so that the parts of a split batch draw the noise the whole batch would (see `GeneratorPool`).
+   */
+  noiseOffset?: number;
   /** Also return every block's outputs keyed `b<res>.x` and `b<res>.img` (NCHW). */
   capture?: boolean;
   /** With `capture`, also every layer's output: `b<res>.conv0`, `.conv1`, `.torgb`, `.skip` (NCHW). */
@@ -145,6 +152,8 @@ export class StyleGAN2Generator {
   private state: StateDict;
   private net: StyleGAN2Net;
   private prepared: PreparedSynthesis;
+  /** Channel slices of the synthesis for `synthesisPart`, by "part/parts" (made on first use). */
+  private readonly sliced = new Map<string, PreparedSynthesis>();
   private mapParams: Map<string, tf.Tensor>;
   private variables: Map<string, tf.Variable> | null = null;
   private bufferTensors: Map<string, tf.Tensor> | null = null;
@@ -204,6 +213,7 @@ export class StyleGAN2Generator {
   private synthesisArgs(opts: StyleGAN2SynthesisOptions): {
     noiseMode: NoiseMode;
     noiseSeed: number | undefined;
+    noiseOffset: number | undefined;
     capture: boolean;
     captureLayers: boolean;
     transform: Float32Array | null;
@@ -224,9 +234,11 @@ export class StyleGAN2Generator {
         'transform needs a Fourier-feature input (configs B, C); this generator starts from a learned constant',
       );
     }
+    const noiseSeed = checkNoiseSeed(opts.noiseSeed, noiseMode);
     return {
       noiseMode,
-      noiseSeed: checkNoiseSeed(opts.noiseSeed, noiseMode) ?? undefined,
+      noiseSeed: noiseSeed ?? undefined,
+      noiseOffset: noiseDraw(noiseSeed, opts.noiseOffset)?.offset,
       capture: opts.capture ?? false,
       captureLayers: opts.captureLayers ?? false,
       transform,
@@ -252,6 +264,51 @@ export class StyleGAN2Generator {
     } finally {
       wsf.dispose();
     }
+  }
+
+  /**
+   * One worker's share of a channel-split synthesis (`GeneratorPool`, channel mode: one image on
+   * several cores), as StyleGAN3's `Generator.synthesisPart`: every conv layer computes only its
+   * output channels `channelBounds(C, parts)[part] … [part + 1]`, and `exchange(step, slice, bounds)`
+   * must return the full activation NHWC (every part's slice concatenated along channels; `step`
+   * counts the exchanges from 0). Part 0 alone runs ToRGB and returns the image NCHW; the others
+   * return null. The result equals `synthesis(ws, opts)`. Noise must be 'const', 'none', or
+   * 'random' with a `noiseSeed` (every part adds the same per-pixel noise); `capture` is not offered.
+   */
+  synthesisPart(
+    ws: tf.Tensor3D,
+    opts: Omit<StyleGAN2SynthesisOptions, 'capture' | 'captureLayers'>,
+    part: number,
+    parts: number,
+    exchange: (step: number, slice: tf.Tensor4D, bounds: number[]) => tf.Tensor4D,
+  ): tf.Tensor4D | null {
+    this.alive();
+    this.checkWs(ws);
+    if (!(Number.isInteger(parts) && parts >= 1 && Number.isInteger(part) && part >= 0 && part < parts))
+      throw new RangeError(`part must be an integer in [0, parts), got part ${part} of ${parts}`);
+    const a = this.synthesisArgs(opts);
+    const key = `${part}/${parts}`;
+    let prepared = this.sliced.get(key);
+    if (!prepared) {
+      prepared = new PreparedSynthesis(this.net, this.state, {
+        part,
+        parts,
+        bounds: (C) => channelBounds(C, parts),
+      });
+      this.sliced.set(key, prepared);
+    }
+    const wsf = tf.cast(ws, 'float32') as tf.Tensor3D;
+    try {
+      return prepared.runPart(wsf, a, exchange);
+    } finally {
+      wsf.dispose();
+    }
+  }
+
+  /** Free the channel-sliced copies of `synthesisPart`. */
+  private disposeSliced(): void {
+    for (const p of this.sliced.values()) p.dispose();
+    this.sliced.clear();
   }
 
   /** mapping + synthesis (official `G(z, c, truncation_psi, truncation_cutoff, noise_mode)`). */
@@ -376,6 +433,7 @@ export class StyleGAN2Generator {
       next.set(k, { shape: [...e.shape], data: Float32Array.from(data) });
     }
     this.state = next;
+    this.disposeSliced();
     this.prepared.dispose();
     disposeStyleGAN2Net(this.net);
     tf.dispose([...this.mapParams.values()]);
@@ -490,6 +548,7 @@ export class StyleGAN2Generator {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.disposeSliced();
     this.prepared.dispose();
     disposeStyleGAN2Net(this.net);
     tf.dispose([...this.mapParams.values()]);

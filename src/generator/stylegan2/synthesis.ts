@@ -58,6 +58,12 @@ export interface StyleGAN2SynthesisOptions {
    * Left out: fresh, unseeded draws, as official.
    */
   noiseSeed?: number;
+  /**
+   * With `noiseSeed`: the index of this call's first sample in a larger seeded batch (default 0).
+   * Sample k then gets the noise that sample `noiseOffset + k` gets when the whole batch runs at
+   * once, so a batch split into parts (e.g. over `GeneratorPool` workers) draws the same noise.
+   */
+  noiseOffset?: number;
   /** Also return every block's outputs, NCHW: `b<res>.x` and `b<res>.img` (the running skip image). */
   capture?: boolean;
   /**
@@ -192,7 +198,7 @@ function noiseOf(
   mode: NoiseMode,
   n: number,
   nchw: boolean,
-  seed: number | null,
+  seed: NoiseDraw | null,
 ): tf.Tensor | null {
   if (!L.noise || mode === 'none') return null;
   const q = `synthesis.${L.name}`;
@@ -205,14 +211,47 @@ function noiseOf(
   return tf.mul(base, strength);
 }
 
+/** The seed of 'random' noise and the index of the call's first sample in the seeded batch. */
+export interface NoiseDraw {
+  seed: number;
+  offset: number;
+}
+
 /**
  * Fresh N(0, 1) per-pixel noise of one layer. With a seed the draws are repeatable: layer `wIndex`
  * uses tfjs's seeded generator with seed `seed·1024 + wIndex` (layers have distinct ws indices,
  * fewer than 1024). [N, 1, R, R] and [N, R, R, 1] hold the same values in the same order, so the
- * NCHW and NHWC paths add identical noise.
+ * NCHW and NHWC paths add identical noise. The seeded generator fills a tensor value by value in
+ * order, so the noise of samples `offset … offset + N` is the tail of a draw for `offset + N`
+ * samples: what those samples get in one call of the whole batch.
  */
-function randomNoise(shape: number[], wIndex: number, seed: number | null): tf.Tensor {
-  return tf.randomNormal(shape, 0, 1, 'float32', seed === null ? undefined : seed * 1024 + wIndex);
+function randomNoise(shape: number[], wIndex: number, draw: NoiseDraw | null): tf.Tensor {
+  if (draw === null) return tf.randomNormal(shape, 0, 1, 'float32');
+  const seed = draw.seed * 1024 + wIndex;
+  if (draw.offset === 0) return tf.randomNormal(shape, 0, 1, 'float32', seed);
+  return tf.tidy(() => {
+    const all = tf.randomNormal([draw.offset + shape[0], ...shape.slice(1)], 0, 1, 'float32', seed);
+    return tf.slice(
+      all,
+      shape.map((_, i) => (i === 0 ? draw.offset : 0)),
+      shape,
+    );
+  });
+}
+
+/** `noiseOffset` checked (a non-negative safe integer, only with a seed) and joined with the seed. */
+export function noiseDraw(seed: number | null, offset: unknown): NoiseDraw | null {
+  if (offset !== undefined && offset !== null) {
+    if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0)
+      throw new RangeError(
+        `noiseOffset must be a non-negative integer, got ${typeof offset === 'string' ? JSON.stringify(offset) : String(offset)}`,
+      );
+    if (seed === null && offset !== 0)
+      throw new RangeError(
+        'noiseOffset places a call inside a seeded batch; it needs noiseSeed (and noiseMode random)',
+      );
+  }
+  return seed === null ? null : { seed, offset: (offset as number | undefined) ?? 0 };
 }
 
 /** `noiseSeed` checked: null when absent, else a non-negative safe integer used with 'random' only. */
@@ -260,7 +299,7 @@ function layerReference(
   x: tf.Tensor4D,
   w: tf.Tensor2D,
   mode: NoiseMode,
-  seed: number | null,
+  seed: NoiseDraw | null,
   gain = 1,
 ): tf.Tensor4D {
   const q = `synthesis.${L.name}`;
@@ -303,13 +342,14 @@ export function synthesisReference(
   {
     noiseMode = 'random',
     noiseSeed,
+    noiseOffset,
     capture = false,
     captureLayers = false,
     transform = null,
   }: StyleGAN2SynthesisOptions = {},
 ): StyleGAN2SynthesisResult {
   checkNoiseMode(noiseMode);
-  const seed = checkNoiseSeed(noiseSeed, noiseMode);
+  const seed = noiseDraw(checkNoiseSeed(noiseSeed, noiseMode), noiseOffset);
   return tf.tidy(() => {
     const { blocks } = net.layout;
     const w = tf.unstack(ws, 1) as tf.Tensor2D[];
@@ -486,7 +526,7 @@ class PreparedLayer {
   }
 
   /** x NHWC [N, H, W, C_in], w [N, w_dim] → NHWC output (2H × 2W for conv0). */
-  forward(x: tf.Tensor4D, w: tf.Tensor2D, mode: NoiseMode, seed: number | null = null): tf.Tensor4D {
+  forward(x: tf.Tensor4D, w: tf.Tensor2D, mode: NoiseMode, seed: NoiseDraw | null = null): tf.Tensor4D {
     return tf.tidy(() => {
       const { spec } = this;
       const [n, h, wd, cin] = x.shape;
@@ -664,6 +704,42 @@ function upConv(
   });
 }
 
+/**
+ * The state entries of conv layer `spec` restricted to output channels [o0, o1) (weight rows and
+ * bias; the affine, the noise and the filter belong to every output channel), with the matching
+ * spec: a `PreparedLayer` made from them computes exactly those channels of the whole layer, since
+ * a channel's modulation, demodulation, noise and activation depend on its own weights only.
+ */
+function sliceLayer(
+  state: StateDict,
+  spec: StyleGAN2LayerSpec,
+  o0: number,
+  o1: number,
+): { state: StateDict; spec: StyleGAN2LayerSpec } {
+  const q = `synthesis.${spec.name}`;
+  const W = state.get(`${q}.weight`)!;
+  const b = state.get(`${q}.bias`)!;
+  const per = W.data.length / spec.outChannels;
+  const sliced: StateDict = new Map(state);
+  sliced.set(`${q}.weight`, {
+    shape: [o1 - o0, ...W.shape.slice(1)],
+    data: W.data.slice(o0 * per, o1 * per),
+  });
+  sliced.set(`${q}.bias`, { shape: [o1 - o0], data: b.data.slice(o0, o1) });
+  return { state: sliced, spec: { ...spec, outChannels: o1 - o0 } };
+}
+
+/**
+ * A channel slice of the synthesis for `runPart`: part `part` of `parts` computes output channels
+ * `bounds[part] … bounds[part + 1]` of every conv0, conv1 and resnet skip.
+ */
+export interface ChannelSlice {
+  part: number;
+  parts: number;
+  /** Channel bounds [0, …, C] of a layer with C output channels (e.g. `channelBounds` of StyleGAN3). */
+  bounds: (channels: number) => number[];
+}
+
 /** The synthesis network with weights prepared once for inference (owns its tensors). */
 export class PreparedSynthesis {
   private readonly net: StyleGAN2Net;
@@ -674,27 +750,40 @@ export class PreparedSynthesis {
     skip: tf.Tensor2D | null;
   }[];
   private readonly input: Map<string, tf.Tensor>;
+  /** The channel slice this instance computes (null: every channel; see `runPart`). */
+  readonly slice: ChannelSlice | null;
 
-  constructor(net: StyleGAN2Net, state: StateDict) {
+  /**
+   * Prepare every layer, or with `slice` only that part's output channels of the conv layers
+   * (ToRGB stays whole: `runPart` runs it on part 0 only).
+   */
+  constructor(net: StyleGAN2Net, state: StateDict, slice: ChannelSlice | null = null) {
     this.net = net;
+    this.slice = slice;
     const clamp = net.layout.config.convClamp;
     const arch = net.layout.config.architecture;
+    const range = (C: number): [number, number] => {
+      if (!slice) return [0, C];
+      const b = slice.bounds(C);
+      return [b[slice.part], b[slice.part + 1]];
+    };
+    const conv = (L: StyleGAN2LayerSpec, gain = 1) => {
+      if (!slice) return new PreparedLayer(net, state, L, clamp, gain);
+      const part = sliceLayer(state, L, ...range(L.outChannels));
+      return new PreparedLayer(net, part.state, part.spec, clamp, gain);
+    };
     this.blocks = net.layout.blocks.map((b) => ({
-      conv0: b.conv0 ? new PreparedLayer(net, state, b.conv0, clamp) : null,
-      conv1: new PreparedLayer(
-        net,
-        state,
-        b.conv1,
-        clamp,
-        arch === 'resnet' && b.inChannels ? Math.SQRT1_2 : 1,
-      ),
+      conv0: b.conv0 ? conv(b.conv0) : null,
+      conv1: conv(b.conv1, arch === 'resnet' && b.inChannels ? Math.SQRT1_2 : 1),
       torgb: b.torgb ? new PreparedLayer(net, state, b.torgb, clamp) : null,
       // resnet skip: the 1×1 weight (gain √½/√C_in) as [C_in, C_out]; conv first, then upsample.
       skip: b.skip
         ? tf.tidy(() => {
-            const e = state.get(`synthesis.${b.skip!.name}.weight`)!;
-            const W = tf.tensor2d(Float32Array.from(e.data), [b.skip!.outChannels, b.skip!.inChannels]);
-            return tf.transpose(tf.mul(W, Math.SQRT1_2 / Math.sqrt(b.skip!.inChannels))) as tf.Tensor2D;
+            const { inChannels: I, outChannels: O, name } = b.skip!;
+            const [o0, o1] = range(O);
+            const e = state.get(`synthesis.${name}.weight`)!;
+            const W = tf.tensor2d(Float32Array.from(e.data.slice(o0 * I, o1 * I)), [o1 - o0, I]);
+            return tf.transpose(tf.mul(W, Math.SQRT1_2 / Math.sqrt(I))) as tf.Tensor2D;
           })
         : null,
     }));
@@ -706,19 +795,91 @@ export class PreparedSynthesis {
     this.input = new Map([[key, tf.tensor(Float32Array.from(e.data), e.shape, 'float32')]]);
   }
 
+  /** resnet skip branch of a block: the 1×1 conv of its input x (NHWC), then the up-sampling, NCHW. */
+  private skipBranch(bi: number, x: tf.Tensor4D): tf.Tensor4D {
+    const spec = this.net.layout.blocks[bi];
+    const w = this.blocks[bi].skip!;
+    const [n, hh, ww, cin] = x.shape;
+    const y = tf.reshape(tf.matMul(tf.reshape(x, [n * hh * ww, cin]), w), [n, hh, ww, w.shape[1]]);
+    return upsample2dTf(tf.transpose(y, [0, 3, 1, 2]) as tf.Tensor4D, this.net.filters.get(spec.skip!.name)!);
+  }
+
+  /**
+   * One worker's share of a channel-split synthesis (`GeneratorPool`, channel mode: one image on
+   * several cores); needs an instance made with a `slice`. Every conv layer computes its slice of
+   * output channels (conv1 with the resnet skip's slice added), and `exchange(step, slice, bounds)`
+   * must return the full activation NHWC, every part's slice (channels `bounds[k] … bounds[k + 1]`)
+   * concatenated along channels in part order; `step` counts the exchanges from 0. ToRGB and the skip image run on part 0 only, which alone
+   * returns the image NCHW; the other parts return null. The noise must be the same on every part
+   * (const, none, or random with a `noiseSeed`), as the noise of a pixel is shared by its channels.
+   */
+  runPart(
+    ws: tf.Tensor3D,
+    { noiseMode = 'random', noiseSeed, noiseOffset, transform = null }: StyleGAN2SynthesisOptions,
+    exchange: (step: number, slice: tf.Tensor4D, bounds: number[]) => tf.Tensor4D,
+  ): tf.Tensor4D | null {
+    const part = this.slice;
+    if (!part) throw new Error('runPart needs a PreparedSynthesis made with a channel slice');
+    checkNoiseMode(noiseMode);
+    const seed = noiseDraw(checkNoiseSeed(noiseSeed, noiseMode), noiseOffset);
+    if (noiseMode === 'random' && seed === null && part.parts > 1 && this.net.layout.config.useNoise)
+      throw new RangeError(
+        "a channel-split synthesis with noiseMode 'random' needs a noiseSeed: every part must add the same noise",
+      );
+    const first = part.part === 0;
+    return tf.tidy(() => {
+      const w = tf.unstack(ws, 1) as tf.Tensor2D[];
+      let step = 0;
+      const whole = (slice: tf.Tensor4D, channels: number) => {
+        const full = exchange(step++, slice, part.bounds(channels));
+        slice.dispose();
+        return full;
+      };
+      let x: tf.Tensor4D | null = null;
+      let img: tf.Tensor4D | null = null;
+      this.net.layout.blocks.forEach((spec, bi) => {
+        const b = this.blocks[bi];
+        let next: tf.Tensor4D;
+        if (!x) {
+          const x0 = blockInputNHWC(this.net, this.input, w[0], transform);
+          next = whole(b.conv1.forward(x0, w[spec.conv1.wIndex], noiseMode, seed), spec.outChannels);
+        } else {
+          const h = whole(b.conv0!.forward(x, w[spec.conv0!.wIndex], noiseMode, seed), spec.outChannels);
+          next = b.conv1.forward(h, w[spec.conv1.wIndex], noiseMode, seed);
+          h.dispose();
+          if (b.skip) {
+            const up = tf.transpose(this.skipBranch(bi, x), [0, 2, 3, 1]);
+            next = tf.add(up, next) as tf.Tensor4D;
+          }
+          next = whole(next, spec.outChannels);
+          x.dispose();
+        }
+        x = next;
+        if (!first) return;
+        if (img) img = upsample2dTf(img, this.net.filters.get(`b${spec.resolution}`)!);
+        if (b.torgb) {
+          const y = tf.transpose(b.torgb.forward(x, w[spec.torgb!.wIndex], noiseMode), [0, 3, 1, 2]);
+          img = img ? (tf.add(img, y) as tf.Tensor4D) : (y as tf.Tensor4D);
+        }
+      });
+      return first ? img! : (null as unknown as tf.Tensor4D);
+    }) as tf.Tensor4D | null;
+  }
+
   /** ws [N, numWs, wDim] → image (and with `capture` every block's x and img), NCHW. */
   run(
     ws: tf.Tensor3D,
     {
       noiseMode = 'random',
       noiseSeed,
+      noiseOffset,
       capture = false,
       captureLayers = false,
       transform = null,
     }: StyleGAN2SynthesisOptions = {},
   ): StyleGAN2SynthesisResult {
     checkNoiseMode(noiseMode);
-    const seed = checkNoiseSeed(noiseSeed, noiseMode);
+    const seed = noiseDraw(checkNoiseSeed(noiseSeed, noiseMode), noiseOffset);
     const toNCHW = (t: tf.Tensor4D) => tf.transpose(t, [0, 3, 1, 2]) as tf.Tensor4D;
     const perLayer = capture && captureLayers;
     return tf.tidy(() => {
@@ -750,14 +911,7 @@ export class PreparedSynthesis {
           next = keep(spec.conv1.name, b.conv1.forward(h, w[spec.conv1.wIndex], noiseMode, seed));
           h.dispose();
           if (b.skip) {
-            const [n, hh, ww, cin] = x.shape;
-            const y = tf.reshape(tf.matMul(tf.reshape(x, [n * hh * ww, cin]), b.skip), [
-              n,
-              hh,
-              ww,
-              spec.outChannels,
-            ]);
-            const upNCHW = upsample2dTf(toNCHW(y as tf.Tensor4D), this.net.filters.get(spec.skip!.name)!);
+            const upNCHW = this.skipBranch(bi, x);
             if (perLayer) layers[spec.skip!.name] = upNCHW;
             const up = tf.transpose(upNCHW, [0, 2, 3, 1]);
             next = tf.add(up, next) as tf.Tensor4D;
