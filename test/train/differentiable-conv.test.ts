@@ -3,7 +3,7 @@
  * against central finite differences of a float64 evaluation: first order (∂L/∂x, ∂L/∂w of
  * L = Σ R ⊙ sin(conv(x, w))) and second order (∂/∂w and ∂/∂x of L₂ = Σ (∂L/∂x)², the shape of R1),
  * for strides 1 and 2, paddings 0 … k − 1 and kernels 1 and 3, on the wasm backend.
- * The same for tf.conv2d through the Conv2D gradient `ensureTrainingGradients` registers (forward
+ * The same for tf.conv2d through the Conv2D gradient `ensureGradients` registers (forward
  * convolutions), also with asymmetric padding, padding beyond k − 1 and strides. Also the zero
  * gradients registered for comparisons, and argument errors.
  */

@@ -10,9 +10,11 @@
  * Slice, Concat, Pack, Unpack, Tile, LeakyRelu, ClipByValue, Select, Reverse, Cast, …).
  *
  * The wasm backend has no `Conv2DBackpropFilter` kernel, which tfjs-core's Conv2D and
- * Conv2DBackpropInput gradients call for the filter gradient; those two gradients are therefore
- * registered here with the filter gradient written as one matMul per kernel tap (see
- * `conv2dFilterGrad`), built from differentiable ops so that second derivatives (R1) also work.
+ * Conv2DBackpropInput gradients call for the filter gradient, and its Conv2DBackpropInput is a
+ * plain loop; those two gradients are therefore registered here with both backward products
+ * written as forward convolutions (see `convGrads`: XNNPACK runs them, and they are
+ * differentiable again, so second derivatives — R1 — work). This is the only Conv2D gradient of
+ * the project; training uses it as well.
  *
  * Those modules use extension-less relative imports, which the TypeScript loader of this
  * checkout (tsx) and bundlers resolve; plain Node ESM does not. When they cannot be loaded the
@@ -119,51 +121,31 @@ export function ensureGradients(): Promise<void> {
 
 type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
 
-/**
- * ∂L/∂W of y = conv2d(x, W) (NHWC, HWIO, no dilation) given dy = ∂L/∂y:
- *
- *     dW[a, b, i, o] = Σ_{n, p, q} x̃[n, p·s_h + a, q·s_w + b, i] · dy[n, p, q, o]
- *
- * with x̃ = x zero-padded as the forward conv pads it — one [N·P·Q, C_in]ᵀ × [N·P·Q, C_out]
- * matMul per tap (a, b), stacked to [kh, kw, C_in, C_out].
- */
-export function conv2dFilterGrad(
-  x: tf.Tensor4D,
-  dy: tf.Tensor4D,
-  filterShape: [number, number, number, number],
-  strides: number | [number, number],
-  pad: Pad,
-  dimRoundingMode?: 'floor' | 'round' | 'ceil',
-): tf.Tensor4D {
-  return tf.tidy(() => {
-    const info = tf.backend_util.computeConv2DInfo(x.shape, filterShape, strides, 1, pad, dimRoundingMode);
-    const { padInfo, strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow } = info;
-    const [kh, kw, cin, cout] = filterShape;
-    const n = x.shape[0];
-    // Pad generously so every tap's strided window [a, a + s·oh) lies inside.
-    const needH = kh - 1 + sh * oh;
-    const needW = kw - 1 + sw * ow;
-    const xp = tf.pad(x, [
+/** Zero-insert g [N, Ho, Wo, C] with strides (sh, sw) onto an [N, h1, w1, C] grid (ḡ[s·i] = g[i]). */
+function zeroInsert(g: tf.Tensor4D, sh: number, sw: number, h1: number, w1: number): tf.Tensor4D {
+  const [n, ho, wo, c] = g.shape;
+  let y = g;
+  if (sh > 1 || sw > 1) {
+    const z = tf.pad(tf.reshape(g, [n, ho, 1, wo, 1, c]), [
       [0, 0],
-      [padInfo.top, Math.max(needH - x.shape[1] - padInfo.top, 0)],
-      [padInfo.left, Math.max(needW - x.shape[2] - padInfo.left, 0)],
+      [0, 0],
+      [0, sh - 1],
+      [0, 0],
+      [0, sw - 1],
       [0, 0],
     ]);
-    const dy2 = tf.reshape(dy, [n * oh * ow, cout]);
-    const taps: tf.Tensor2D[] = [];
-    for (let a = 0; a < kh; a++) {
-      for (let b = 0; b < kw; b++) {
-        let win: tf.Tensor = tf.slice(xp, [0, a, b, 0], [n, sh * oh, sw * ow, cin]);
-        if (sh > 1 || sw > 1) {
-          // Every s-th row/column from 0, via reshape + slice (stridedSlice has no gradient).
-          win = tf.reshape(win, [n, oh, sh, ow, sw * cin]);
-          win = tf.slice(win, [0, 0, 0, 0, 0], [n, oh, 1, ow, cin]);
-        }
-        taps.push(tf.matMul(tf.reshape(win, [n * oh * ow, cin]), dy2, true, false));
-      }
-    }
-    return tf.reshape(tf.stack(taps), [kh, kw, cin, cout]) as tf.Tensor4D;
-  });
+    y = tf.reshape(z, [n, ho * sh, wo * sw, c]) as tf.Tensor4D;
+  }
+  if (y.shape[1] > h1 || y.shape[2] > w1)
+    y = tf.slice(y, [0, 0, 0, 0], [n, Math.min(y.shape[1], h1), Math.min(y.shape[2], w1), c]);
+  if (y.shape[1] < h1 || y.shape[2] < w1)
+    y = tf.pad(y, [
+      [0, 0],
+      [0, h1 - y.shape[1]],
+      [0, w1 - y.shape[2]],
+      [0, 0],
+    ]);
+  return y;
 }
 
 interface ConvAttrs {
@@ -172,7 +154,6 @@ interface ConvAttrs {
   dataFormat?: string;
   dilations?: number | [number, number];
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
-  inputShape?: [number, number, number, number];
 }
 
 function checkConvAttrs(kernel: string, a: ConvAttrs): void {
@@ -185,7 +166,65 @@ function checkConvAttrs(kernel: string, a: ConvAttrs): void {
   }
 }
 
-/** Conv2D: dx by a transposed conv, dW by `conv2dFilterGrad`. */
+/**
+ * The two backward products of y = conv2d(x, W) (NHWC × HWIO, strides s, padding as tfjs resolves
+ * it to top/bottom/left/right, no dilation), written as forward convolutions so that XNNPACK runs
+ * them (the wasm backend's Conv2DBackpropInput is a plain loop, ~10× slower than the forward, and
+ * Conv2DBackpropFilter does not exist there). With ḡ = dy zero-inserted onto the stride-1 grid:
+ *
+ *     ∂L/∂x = conv(ḡ, W̃) with W̃[a, b, o, i] = W[kh − 1 − a, kw − 1 − b, i, o] and padding
+ *             (kh − 1 − top, kh − 1 − bottom, kw − 1 − left, kw − 1 − right)
+ *     ∂L/∂W = conv(x̄ᵀ, ḡᵀ): the padded input with its channels as the batch and N as the channels.
+ *
+ * Both are tf.conv2d again, so this gradient applies to itself: every order.
+ */
+function convGrads(x: tf.Tensor4D, filter: tf.Tensor4D, dy: tf.Tensor4D, a: ConvAttrs) {
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape,
+    filter.shape,
+    a.strides,
+    1,
+    a.pad,
+    a.dimRoundingMode,
+  );
+  const { top, bottom, left, right } = info.padInfo;
+  const [kh, kw] = filter.shape;
+  const [, H, W] = x.shape;
+  const h1 = H + top + bottom - kh + 1;
+  const w1 = W + left + right - kw + 1;
+  const g = () => zeroInsert(dy, info.strideHeight, info.strideWidth, h1, w1);
+  return {
+    x: () => {
+      const wt = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
+      const p = [kh - 1 - top, kh - 1 - bottom, kw - 1 - left, kw - 1 - right];
+      // Explicit conv padding where it is non-negative (a tf.pad would cost a copy, and its
+      // gradient a slow slice); crop afterwards where the forward padding exceeded k − 1.
+      const q = p.map((v) => Math.max(v, 0));
+      let dx = tf.conv2d(g(), wt, 1, [
+        [0, 0],
+        [q[0], q[1]],
+        [q[2], q[3]],
+        [0, 0],
+      ]);
+      if (p.some((v) => v < 0))
+        dx = tf.slice(dx, [0, Math.max(-p[0], 0), Math.max(-p[2], 0), 0], [-1, H, W, -1]);
+      return dx;
+    },
+    filter: () => {
+      const xp = tf.pad(x, [
+        [0, 0],
+        [top, bottom],
+        [left, right],
+        [0, 0],
+      ]) as tf.Tensor4D;
+      const xt = tf.transpose(xp, [3, 1, 2, 0]) as tf.Tensor4D; // [Ci, H + pads, W + pads, N]
+      const gt = tf.transpose(g(), [1, 2, 0, 3]) as tf.Tensor4D; // [h1, w1, N, Co]
+      return tf.transpose(tf.conv2d(xt, gt, 1, 'valid'), [1, 2, 0, 3]); // [kh, kw, Ci, Co]
+    },
+  };
+}
+
+/** Conv2D's gradient as forward convolutions (see `convGrads`). */
 const CONV2D_GRAD: tf.GradConfig = {
   kernelName: 'Conv2D',
   inputsToSave: ['x', 'filter'],
@@ -193,17 +232,14 @@ const CONV2D_GRAD: tf.GradConfig = {
     const [x, filter] = saved as [tf.Tensor4D, tf.Tensor4D];
     const a = attrs as unknown as ConvAttrs;
     checkConvAttrs('Conv2D', a);
-    const g = dy as tf.Tensor4D;
-    return {
-      x: () => tf.conv2dTranspose(g, filter, x.shape, a.strides, a.pad as never, a.dimRoundingMode),
-      filter: () => conv2dFilterGrad(x, g, filter.shape, a.strides, a.pad, a.dimRoundingMode),
-    };
+    return convGrads(x, filter, dy as tf.Tensor4D, a);
   },
 };
 
 /**
- * Conv2DBackpropInput (= conv2dTranspose: y = Aᵀ dy with A the conv of the same attributes):
- * d(dy) = conv2d(ḡ, W) and dW = conv2dFilterGrad(ḡ, dy) with ḡ the incoming gradient.
+ * Conv2DBackpropInput (= conv2dTranspose: y = Aᵀ dy with A the conv of the same attributes, whose
+ * input x has the shape of y): with ḡ the incoming gradient, d(dy) = A ḡ = conv2d(ḡ, W), and
+ * dW is Conv2D's filter gradient for input ḡ and output gradient dy (`convGrads`).
  */
 const CONV2D_BACKPROP_INPUT_GRAD: tf.GradConfig = {
   kernelName: 'Conv2DBackpropInput',
@@ -215,7 +251,7 @@ const CONV2D_BACKPROP_INPUT_GRAD: tf.GradConfig = {
     const g = ddx as tf.Tensor4D;
     return {
       dy: () => tf.conv2d(g, filter, a.strides, a.pad as never, 'NHWC', 1, a.dimRoundingMode),
-      filter: () => conv2dFilterGrad(g, dy, filter.shape, a.strides, a.pad, a.dimRoundingMode),
+      filter: () => convGrads(g, filter, dy, a).filter(),
     };
   },
 };
