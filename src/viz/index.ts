@@ -14,3 +14,8 @@ export * from './figures/animation.js';
 export * from './render/html.js';
 export * from './render/png.js';
 export * from './render/notebook.js';
+export * from './motion/schedule.js';
+export * from './motion/untransform.js';
+export * from './motion/grid.js';
+export * from './motion/glyphs.js';
+export * from './motion/comparison.js';
