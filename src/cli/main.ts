@@ -17,6 +17,7 @@ import {
   type CliBackendName,
 } from './options.js';
 import { REPORT_DEFAULTS } from '../report/defaults.js';
+import { compareList, formatList, generateUsageError, positiveNumber } from './generate-options.js';
 import { addStudioCommand } from './studio.js';
 import { addTrainCommands } from './train.js';
 
@@ -144,7 +145,7 @@ export function buildProgram(): Command {
   program
     .command('generate')
     .description(
-      'write PNG images (and a GIF of an input translation or latent walk) for a config or a loaded generator',
+      'write PNG images (and a GIF of an input translation or latent walk) for a config or a loaded generator; with --compare, one motion for several networks side by side',
     )
     .option('--config <name>', 'config preset (A, B, C: StyleGAN2; D, E, F, G, H, T, R)', configName, 'T')
     .option('--weights <path>', 'generator directory or official .pkl (overrides --config)')
@@ -161,11 +162,25 @@ export function buildProgram(): Command {
     .option('--weight-seed <n>', 'seed of the fresh weights of a preset', nonNegativeInt, 0)
     .option('--psi <value>', 'truncation psi', finiteNumber, 1)
     .addOption(
-      new Option('--animate <kind>', 'GIF animation')
-        .choices(['none', 'translate', 'rotate', 'walk'])
+      new Option('--animate <kind>', 'GIF animation (interpolate: from the first seed to the second in W)')
+        .choices(['none', 'translate', 'rotate', 'walk', 'interpolate'])
         .default('translate'),
     )
     .option('--frames <n>', 'frames of the animation', positiveInt, 24)
+    .option(
+      '--compare <list>',
+      'networks side by side: configs and/or weight files, comma-separated or repeated (e.g. C,T,R) → compare-<animate>.gif',
+      compareList,
+    )
+    .option('--fps <n>', 'frames per second of the GIF/MP4', positiveNumber, 12.5)
+    .option('--format <list>', 'videos to write: gif, mp4 (needs ffmpeg on PATH) or gif,mp4', formatList, [
+      'gif',
+    ])
+    .option(
+      '--gain <x>',
+      "amplification of --compare's difference row (default 8; interpolate 2)",
+      positiveNumber,
+    )
     .option(
       '--workers <n>',
       'worker threads; >1 splits each image across them by channels (not the walk animation)',
@@ -175,7 +190,9 @@ export function buildProgram(): Command {
     .option('--out <dir>', 'output folder', 'out/generate')
     .addOption(backendOption())
     .addOption(quietOption())
-    .action(async (opts) => {
+    .action(async (opts, cmd: Command) => {
+      const usage = generateUsageError(opts);
+      if (usage) cmd.error(`error: ${usage}`, { exitCode: 2 });
       await (await import('./generate.js')).runGenerate(opts);
     });
 
