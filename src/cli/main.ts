@@ -90,6 +90,10 @@ export function buildProgram(): Command {
     .option('--channel-base <n>', 'C_base of the presets (default: ablation C_base)', positiveInt)
     .option('--channel-max <n>', 'C_max of the presets (R gets twice this; default 16)', positiveInt)
     .option('--no-layers', 'skip the per-layer spectra and alias energies (faster)')
+    .option(
+      '--no-trained',
+      'leave out the trained networks of data/ (shown beside their random weights when present)',
+    )
     .option('--workers <n>', 'worker threads measuring configs at once (one core each)', positiveInt, 1)
     .option('--out <dir>', 'output folder', REPORT_DEFAULTS.out)
     .addOption(backendOption())
