@@ -10,8 +10,8 @@
  *   (training, path-length regularisation).
  * - `PreparedSynthesis`: the fast inference path (NHWC, weights prepared once): 3×3 convs as
  *   Winograd F(4×4, 3×3) where it pays off (see `useWinograd` of ops/modulated-conv.ts), and the
- *   up-sampling conv0 as four small direct convs, one per output phase (below), instead of a
- *   transposed conv.
+ *   up-sampling conv0 as four small correlations, one per output phase, instead of a transposed
+ *   conv (up-conv.ts; Winograd F(2, 2) on their 2-tap axes by the same rule).
  *
  * One layer, per sample n (official modulated_conv2d with demodulation, then bias_act):
  *
@@ -23,14 +23,10 @@
  * ToRGB: s scaled by 1/√C_in, 1×1 conv without demodulation, + bias, clamp ±256 (linear).
  * Block: x ← conv1(conv0(x)) (b4: conv1(const)); img ← upsample2d(img, f) + ToRGB(x) (skip).
  *
- * conv0 (up 2, padding 1, official flip_weight False ⇒ the transposed conv uses W unflipped): the
- * official result is O = crop((U ∗ W) ∗ F), U the zero-inserted input, F the filter times up² = 4.
- * Along one axis T = U ∗ W has the phases T[2m] = x[m]·W[0] + x[m − 1]·W[2] (m = 0 … H) and
- * T[2m + 1] = x[m]·W[1] (m = 0 … H − 1): in 2-D four direct correlations of x with the kernels
- * [[W22, W20], [W02, W00]] (2×2), [W21, W01] (2×1), [W12, W10] (1×2) and W11, 9 taps in all (as the
- * transposed conv), interleaved into T, then O[Y] = Σ_t T[Y − 1 + t]·F[3 − t] per axis (two 4-tap
- * depthwise passes). Measured against folding F into W (6×6 → one 3×3 conv with 4·C_out outputs,
- * as Winograd): 20–50 % less time per conv0 layer of config A.
+ * conv0 (up 2, padding 1, official flip_weight False ⇒ the transposed conv uses W unflipped) is
+ * the official transposed conv followed by the [1,3,3,1] filter × up²; see up-conv.ts for its
+ * phase decomposition. Measured against folding F into W (6×6 → one 3×3 conv with 4·C_out
+ * outputs, as Winograd): 20–50 % less time per conv0 layer of config A.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { StyleGAN2Layout, StyleGAN2LayerSpec } from './layout.js';
@@ -43,6 +39,7 @@ import {
   type WinogradWeight,
 } from '../ops/winograd.js';
 import { SynthesisInputLayer } from '../stylegan3/synthesis-input.js';
+import { prepareUpConv, upConv, upConvWinogradPays, disposeUpConv, type UpConvWeight } from './up-conv.js';
 import type { StateDict } from '../state.js';
 
 /** Per-pixel noise: each layer's stored `noise_const`, none, or fresh N(0, 1) draws (official default). */
@@ -433,6 +430,14 @@ function winogradFor(outH: number, outW: number, cin: number, cout: number): boo
   return outH * outW * cin * cout * 9 >= AUTO_MIN_MACS;
 }
 
+/** Whether conv0 (input H × W) runs its phase correlations as Winograd F(2, 2) (see `upConvWinogradPays`). */
+function upWinogradFor(h: number, w: number, cin: number, cout: number): boolean {
+  const { algorithm } = convAlgorithm();
+  if (algorithm === 'direct') return false;
+  if (algorithm === 'winograd') return true;
+  return tf.getBackend() === 'wasm' && upConvWinogradPays(h, w, cin, cout);
+}
+
 /** One prepared layer (tensors owned by the layer; `dispose` frees them). */
 class PreparedLayer {
   readonly spec: StyleGAN2LayerSpec;
@@ -441,15 +446,8 @@ class PreparedLayer {
   private readonly affB: tf.Tensor1D;
   /** Conv weights [k, k, C_in, C_out] (conv1, ToRGB; null for conv0, which uses `up`). */
   private readonly hwio: tf.Tensor4D | null;
-  /** conv0: the four phase kernels and the per-axis correlation taps of the filter (depthwise). */
-  private readonly up: {
-    ee: tf.Tensor4D;
-    ed: tf.Tensor4D;
-    de: tf.Tensor4D;
-    dd: tf.Tensor4D;
-    fx: tf.Tensor4D;
-    fy: tf.Tensor4D;
-  } | null;
+  /** conv0: the phase kernels and filter taps (see up-conv.ts). */
+  private readonly up: UpConvWeight | null;
   /** Σ_k W[o, i, k]² as [C_in, C_out] (demodulating layers). */
   private readonly sq: tf.Tensor2D | null;
   private readonly bias: tf.Tensor1D;
@@ -504,7 +502,7 @@ class PreparedLayer {
     const [O, I, k] = [spec.outChannels, spec.inChannels, spec.kernel];
     if (spec.up === 2) {
       this.hwio = null;
-      this.up = upKernels(Wd, O, I, net.filters.get(spec.name)!);
+      this.up = prepareUpConv(Wd, O, I, net.filters.get(spec.name)!);
     } else {
       this.up = null;
       this.hwio = tf.tidy(() => tf.transpose(tf.tensor4d(Wd, [O, I, k, k]), [2, 3, 1, 0]) as tf.Tensor4D);
@@ -541,7 +539,7 @@ class PreparedLayer {
       const O = spec.outChannels;
       let y: tf.Tensor4D;
       if (this.up) {
-        y = upConv(xm, this.up, O);
+        y = upConv(xm, this.up, upWinogradFor(h, wd, cin, O));
       } else if (winogradFor(h, wd, cin, O)) {
         const { tile } = convAlgorithm();
         if (!this.winograd || this.winograd.m !== tile) {
@@ -599,7 +597,7 @@ class PreparedLayer {
   dispose(): void {
     tf.dispose([this.affW, this.affB, this.bias, this.biasA]);
     if (this.hwio) this.hwio.dispose();
-    if (this.up) tf.dispose(Object.values(this.up));
+    if (this.up) disposeUpConv(this.up);
     if (this.sq) this.sq.dispose();
     if (this.noiseConst) tf.dispose([this.noiseConst, this.noiseA!]);
     if (this.noiseBiasA) this.noiseBiasA.dispose();
@@ -607,101 +605,6 @@ class PreparedLayer {
     if (this.winograd) disposeWinogradWeight(this.winograd);
     this.winograd = null;
   }
-}
-
-/**
- * conv0's phase kernels (tfjs layout [kh, kw, C_in, C_out]) from the official weights [O, I, 3, 3]
- * and the per-axis correlation taps of its 2-D filter (× up² = 4, i.e. × 2 per axis) as depthwise
- * kernels over the C_out channels. The filter must be separable (f fᵀ, as setup_filter makes it
- * from a 1-D filter); see the module comment for the phases.
- */
-function upKernels(
-  w: Float32Array,
-  O: number,
-  I: number,
-  filter: { data: Float32Array; shape: [number, number] },
-): { ee: tf.Tensor4D; ed: tf.Tensor4D; de: tf.Tensor4D; dd: tf.Tensor4D; fx: tf.Tensor4D; fy: tf.Tensor4D } {
-  const [fh, fw] = filter.shape;
-  const fy = new Float64Array(fh);
-  const fx = new Float64Array(fw);
-  for (let i = 0; i < fh; i++)
-    for (let j = 0; j < fw; j++) {
-      fy[i] += filter.data[i * fw + j];
-      fx[j] += filter.data[i * fw + j];
-    }
-  const total = fy.reduce((a, b) => a + b, 0);
-  for (let i = 0; i < fh; i++)
-    for (let j = 0; j < fw; j++) {
-      const outer = (fy[i] * fx[j]) / total;
-      if (Math.abs(outer - filter.data[i * fw + j]) > 1e-6 * Math.abs(total)) {
-        throw new RangeError(
-          `the up-sampling filter must be separable (an outer product f fᵀ), got a ${fh}×${fw} one that is not`,
-        );
-      }
-    }
-  if (fh !== 4 || fw !== 4)
-    throw new RangeError(`the up-sampling conv needs a 4-tap filter, got ${fh}×${fw}`);
-  // Per axis: f scaled so that f_y ⊗ f_x = F (sum 1), then × 2 (the gain up² = 4 split over the axes).
-  const sy = 2 / Math.sqrt(total);
-  const sx = 2 / Math.sqrt(total);
-  // kernel [kh, kw, I, O] from the weight taps (rows, cols) of each output channel o and input i.
-  const kernel = (rows: number[], cols: number[]) => {
-    const out = new Float32Array(rows.length * cols.length * I * O);
-    for (let a = 0; a < rows.length; a++)
-      for (let b = 0; b < cols.length; b++)
-        for (let i = 0; i < I; i++)
-          for (let o = 0; o < O; o++)
-            out[((a * cols.length + b) * I + i) * O + o] = w[((o * I + i) * 3 + rows[a]) * 3 + cols[b]];
-    return tf.tensor4d(out, [rows.length, cols.length, I, O]);
-  };
-  // Correlation taps F[3 − t], the same for every channel.
-  const depthwise = (f: Float64Array, scale: number, vertical: boolean) => {
-    const n = f.length;
-    const out = new Float32Array(n * O);
-    for (let t = 0; t < n; t++) out.fill(f[n - 1 - t] * scale, t * O, (t + 1) * O);
-    return tf.tensor4d(out, vertical ? [n, 1, O, 1] : [1, n, O, 1]);
-  };
-  return {
-    ee: kernel([2, 0], [2, 0]),
-    ed: kernel([2, 0], [1]),
-    de: kernel([1], [2, 0]),
-    dd: kernel([1], [1]),
-    fx: depthwise(fx, sx, false),
-    fy: depthwise(fy, sy, true),
-  };
-}
-
-/** conv0 on NHWC x [N, H, W, C_in] (already modulated) → [N, 2H, 2W, C_out] (see the module comment). */
-function upConv(
-  x: tf.Tensor4D,
-  k: { ee: tf.Tensor4D; ed: tf.Tensor4D; de: tf.Tensor4D; dd: tf.Tensor4D; fx: tf.Tensor4D; fy: tf.Tensor4D },
-  O: number,
-): tf.Tensor4D {
-  return tf.tidy(() => {
-    const [n, h, w] = x.shape;
-    const pad = (
-      y0: number,
-      y1: number,
-      x0: number,
-      x1: number,
-    ): [[number, number], [number, number], [number, number], [number, number]] => [
-      [0, 0],
-      [y0, y1],
-      [x0, x1],
-      [0, 0],
-    ];
-    // The four phases, each padded to (H + 1) × (W + 1) (the odd phases have one sample less: zero).
-    const ee = tf.conv2d(x, k.ee, 1, pad(1, 1, 1, 1));
-    const ed = tf.conv2d(x, k.ed, 1, pad(1, 1, 0, 1));
-    const de = tf.conv2d(x, k.de, 1, pad(0, 1, 1, 1));
-    const dd = tf.conv2d(x, k.dd, 1, pad(0, 1, 0, 1));
-    const rowE = tf.reshape(tf.stack([ee, ed], 3), [n, h + 1, 2 * (w + 1), O]);
-    const rowD = tf.reshape(tf.stack([de, dd], 3), [n, h + 1, 2 * (w + 1), O]);
-    const t = tf.reshape(tf.stack([rowE, rowD], 2), [n, 2 * h + 2, 2 * w + 2, O]) as tf.Tensor4D;
-    // O[Y] = Σ_t T[Y − 1 + t]·F[3 − t]: one zero row/column in front, then the 4-tap passes.
-    const tp = tf.pad(t, pad(1, 0, 1, 0));
-    return tf.depthwiseConv2d(tf.depthwiseConv2d(tp, k.fx, 1, 'valid'), k.fy, 1, 'valid') as tf.Tensor4D;
-  });
 }
 
 /**
