@@ -4,7 +4,9 @@
  * seeded weights at a small resolution and capacity — or load one trained generator with
  * `--weights` — measure each (images, EQ-T / EQ-T_frac / EQ-R, per-layer spectra and alias energy,
  * translation and rotation strips) and write `index.html` (self-contained), `report.json` and the
- * PNGs into `--out`.
+ * PNGs into `--out`. When the package's `data/` holds trained networks, each is measured the same way
+ * beside the random weights of its config and shown first, labelled with what it was trained on
+ * and for how long (`--no-trained` leaves them out).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
@@ -19,7 +21,14 @@ import { measureConfig, renderBudget, type MeasuredConfig } from '../report/meas
 import { buildFromSource, measureInWorkers, type GeneratorSource } from '../report/parallel.js';
 import { reportHtml } from '../report/page.js';
 import { formatSeconds, reportProgress } from '../report/progress.js';
-import { REPORT_SCHEMA, type ConfigReport, type ReportJson } from '../report/schema.js';
+import {
+  REPORT_SCHEMA,
+  type ConfigReport,
+  type ReportJson,
+  type TrainedReportJson,
+} from '../report/schema.js';
+import { trainedLabel } from '../report/trained.js';
+import { generatorKwargs, trainedNetworks } from '../data/trained.js';
 import { db } from '../report/tables.js';
 import { cliConfig } from './build.js';
 import { REPORT_CAPACITY, REPORT_DEFAULTS, reportCapacity } from '../report/defaults.js';
@@ -43,6 +52,13 @@ export interface ReportOptions {
   /** Per-layer spectra and alias energies (default true; `--no-layers` skips them). */
   layers?: boolean;
   backend: CliBackendName;
+  /**
+   * Add the trained networks of the data folder when present (default true; `--no-trained` turns
+   * it off; never with `--weights`).
+   */
+  trained?: boolean;
+  /** The data folder with `manifest.json` (default: the package's `data/`). */
+  dataDir?: string;
   /** Worker threads measuring configs at once (default 1 = this thread). */
   workers?: number;
   quiet?: boolean;
@@ -55,6 +71,8 @@ interface Job {
   source: GeneratorSource;
   /** Cost estimate per rendered image (MACs), known after building; guessed before. */
   weight: number;
+  /** For the trained section: which listing, and whether this is the trained or the untrained one. */
+  trained?: { index: number; which: 'trained' | 'untrained' };
 }
 
 /** Run the report; returns the JSON object it wrote. */
@@ -97,6 +115,33 @@ export async function runReport(opts: ReportOptions): Promise<ReportJson> {
       });
     }
   }
+  // Trained networks of data/ (listing only: nothing is loaded until measured), each beside the
+  // untrained network of its config.
+  const listings = opts.weights || opts.trained === false ? [] : trainedNetworks({ dir: opts.dataDir });
+  listings.forEach((l, index) => {
+    const e = l.entry;
+    jobs.push({
+      config: `trained-${e.id}`,
+      label: trainedLabel(e),
+      source: { weights: l.path },
+      weight: 1,
+      trained: { index, which: 'trained' },
+    });
+    jobs.push({
+      config: `untrained-${e.id}`,
+      label: `random weights: the same config, seeded as training started (seed ${e.metrics.untrainedWeightSeed})`,
+      source: {
+        untrainedKwargs: {
+          kwargs: generatorKwargs(e.train.options, e.id),
+          seed: e.metrics.untrainedWeightSeed,
+        },
+      },
+      weight: 1,
+      trained: { index, which: 'untrained' },
+    });
+  });
+  if (listings.length)
+    log(`trained networks: ${listings.map((l) => `${l.entry.id} (${l.entry.train.kimg} kimg)`).join(', ')}`);
   // Weights: build each preset once up front just for its MAC count (cheap: no rendering).
   for (const j of jobs.length > 1 ? jobs : []) {
     const g = await buildFromSource(j.source);
@@ -172,18 +217,36 @@ export async function runReport(opts: ReportOptions): Promise<ReportJson> {
       }
     }
   }
+  const trainedParts: { trained?: ConfigReport; untrained?: ConfigReport }[] = listings.map(() => ({}));
   measured.forEach((m, i) => {
-    configs.push(m.report);
+    const t = jobs[i].trained;
+    if (t) trainedParts[t.index][t.which] = m.report;
+    else configs.push(m.report);
     for (const [k, v] of m.assets) assets.set(k, v);
     dashboards.set(jobs[i].config, m.aliasingFigure);
   });
+  const trained: TrainedReportJson[] = listings.map(({ entry: e }, i) => ({
+    id: e.id,
+    family: e.family,
+    kimg: e.train.kimg,
+    label: trainedLabel(e),
+    datasetCommand: e.dataset.command,
+    trainCommand: e.train.command,
+    swd: {
+      trained: e.metrics.swd.trained.average,
+      untrained: e.metrics.swd.untrained.average,
+      images: e.metrics.swd.images,
+    },
+    trained: trainedParts[i].trained!,
+    untrained: trainedParts[i].untrained!,
+  }));
 
   const report: ReportJson = {
     schema: REPORT_SCHEMA,
     created: new Date().toISOString(),
     backend: info.name ?? 'unknown',
     options: {
-      configs: jobs.map((j) => j.config),
+      configs: configs.map((c) => c.config),
       resolution: opts.weights ? configs[0].resolution : opts.resolution,
       weights: opts.weights ?? null,
       seed: opts.seed,
@@ -198,6 +261,7 @@ export async function runReport(opts: ReportOptions): Promise<ReportJson> {
     paperSource: PAPER_SOURCE,
     notes,
     configs,
+    trained,
     seconds: 0,
   };
   report.seconds = (Date.now() - t0) / 1000;

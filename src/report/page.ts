@@ -9,6 +9,7 @@ import { escapeHtml, figureDiv, plotlyLoaderScript } from '../viz/render/html.js
 import type { Figure } from '../viz/style.js';
 import type { ConfigReport, ReportJson, StripJson } from './schema.js';
 import { db, eqTableHtml, layerTableHtml, num } from './tables.js';
+import { trainedPartHtml } from './trained.js';
 
 const STYLE = `
 body{font-family:"DejaVu Sans",Helvetica,Arial,sans-serif;margin:24px auto;max-width:1500px;color:#222;padding:0 16px}
@@ -61,7 +62,10 @@ function configSection(c: ConfigReport, assets: Map<string, Buffer>, fig: Figure
   const parts: string[] = [];
   const scale = c.resolution <= 32 ? 3 : c.resolution <= 64 ? 2 : 1;
   parts.push(`<section id="cfg-${escapeHtml(c.config)}">`);
-  parts.push(`<h2>${escapeHtml(c.config)} — ${escapeHtml(c.label)}</h2>`);
+  // The ladder's presets carry random (seeded) weights: say so wherever a section could be mistaken
+  // for a trained network's (trained and untrained twins say it in their labels).
+  const random = c.config !== 'weights' && !/^(un)?trained-/.test(c.config) ? ' · random weights' : '';
+  parts.push(`<h2>${escapeHtml(c.config)} — ${escapeHtml(c.label)}${random}</h2>`);
   parts.push(
     `<p class="meta">${c.resolution}² output, C<sub>base</sub> ${c.channelBase}, C<sub>max</sub> ${c.channelMax}, ` +
       `${(c.parameters / 1e6).toFixed(2)} M parameters, ${(c.macsPerImage / 1e9).toFixed(2)} GMAC/image, ` +
@@ -186,14 +190,22 @@ export function reportHtml(
       `${o.samples} latents per config (the paper uses 50 000).</p>`,
   );
   for (const n of report.notes) body.push(`<p class="caveat">${escapeHtml(n)}</p>`);
+  const trained = report.trained ?? [];
+  const link = (c: ConfigReport) => `<a href="#cfg-${escapeHtml(c.config)}">${escapeHtml(c.config)}</a>`;
   body.push(
     '<nav>' +
-      report.configs
-        .map((c) => `<a href="#cfg-${escapeHtml(c.config)}">${escapeHtml(c.config)}</a>`)
-        .join('') +
+      (trained.length
+        ? `<a href="#trained"><b>trained:</b></a>${trained.map((t) => link(t.trained)).join('')}`
+        : '') +
+      report.configs.map(link).join('') +
       '</nav>',
   );
-  body.push('<h2>Equivariance</h2>');
+  body.push(trainedPartHtml(trained, (c) => configSection(c, assets, dashboards.get(c.config) ?? null)));
+  body.push(
+    o.weights
+      ? '<h2>Equivariance</h2>'
+      : '<h2 id="random">Random weights: the ladder (untrained, seeded)</h2><h3>Equivariance</h3>',
+  );
   body.push(eqTableHtml(report.configs));
   body.push(figureDiv(eqBarFigure(report.configs)));
   const aliasFig = aliasBarFigure(report.configs);

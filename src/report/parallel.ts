@@ -15,17 +15,26 @@ import type { Figure } from '../viz/style.js';
 import type { MeasureConfigOptions, MeasuredConfig } from './measure.js';
 import type { ConfigReport } from './schema.js';
 
-/** A generator as plain data (it travels to worker threads): a seeded preset or a weights path. */
+/**
+ * A generator as plain data (it travels to worker threads): a seeded preset, a weights path, or the
+ * untrained network of a trained one (its official kwargs with train.py's seeded initial weights).
+ */
 export interface GeneratorSource {
   /** A StyleGAN3 (D–R) or StyleGAN2 (A–C) config. */
   generatorConfig?: GeneratorConfig | StyleGAN2Config;
   weightSeed?: number;
   weights?: string;
+  /** Official G kwargs (with `class_name`) and the training seed: the network training started from. */
+  untrainedKwargs?: { kwargs: Record<string, unknown>; seed: number };
 }
 
 /** Build the generator a `GeneratorSource` describes, StyleGAN3 or StyleGAN2 (the caller disposes it). */
-export function buildFromSource(src: GeneratorSource): Promise<AnyGenerator> {
+export async function buildFromSource(src: GeneratorSource): Promise<AnyGenerator> {
   if (src.weights) return loadGenerator<AnyGenerator>(src.weights);
+  if (src.untrainedKwargs) {
+    const { untrainedGenerator } = await import('../data/trained.js');
+    return untrainedGenerator(src.untrainedKwargs.kwargs, src.untrainedKwargs.seed);
+  }
   if (!src.generatorConfig) throw new TypeError('a generator source needs generatorConfig or weights');
   return createGenerator(src.generatorConfig, { seed: src.weightSeed ?? 0 });
 }

@@ -111,6 +111,28 @@ export interface ConfigReport {
   seconds: number;
 }
 
+/**
+ * A trained network of `data/` in the report, beside the untrained network of the same config (the
+ * run's kwargs with the seeded weights training started from), both measured here like the ladder.
+ */
+export interface TrainedReportJson {
+  /** Manifest id. */
+  id: string;
+  /** Config family: A (StyleGAN2), T or R. */
+  family: string;
+  /** Images shown in training (thousands). */
+  kimg: number;
+  /** The label every trained section carries: "trained on the procedural set, N kimg". */
+  label: string;
+  /** The exact commands that made it (manifest). */
+  datasetCommand: string;
+  trainCommand: string;
+  /** SWD×10³ against the training set, as recorded in the manifest (trained, untrained, images per set). */
+  swd: { trained: number; untrained: number; images: number };
+  trained: ConfigReport;
+  untrained: ConfigReport;
+}
+
 export interface ReportJson {
   schema: typeof REPORT_SCHEMA;
   created: string;
@@ -135,6 +157,9 @@ export interface ReportJson {
   paperSource: string;
   /** Why the per-layer columns are missing, when they are. */
   notes: string[];
+  /** The ladder: random (seeded, untrained) weights, or the one `--weights` network. */
   configs: ConfigReport[];
+  /** Trained networks of `data/` (empty when none is present, with `--weights` or `--no-trained`). */
+  trained: TrainedReportJson[];
   seconds: number;
 }

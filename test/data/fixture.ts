@@ -1,9 +1,14 @@
 /**
- * A valid manifest entry built in memory (no files), for the pure tests of the manifest, the README
- * and the report's trained section. `over` replaces top-level fields; numbers are plausible, not
- * measured.
+ * Fixtures of the trained-network tests: a valid manifest entry built in memory (`entryJson`;
+ * `over` replaces top-level fields; its numbers are plausible, not measured) and a data folder with
+ * one real network (`fixtureDataDir`).
  */
+import { copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { TRAINED_SCHEMA, type TrainedEntry, type TrainedManifest } from '../../src/data/manifest.js';
+import { renderRecorded, sha256File } from '../../src/data/trained.js';
+import { encodeNpy } from '../../src/io/npy.js';
+import { loadGenerator, type AnyGenerator } from '../../src/generator/weights.js';
 
 export function entryJson(over: Partial<TrainedEntry> = {}): TrainedEntry {
   const family = over.family ?? 'T';
@@ -63,4 +68,37 @@ export function entryJson(over: Partial<TrainedEntry> = {}): TrainedEntry {
 
 export function manifestJson(networks: TrainedEntry[], why = ''): TrainedManifest {
   return { schema: TRAINED_SCHEMA, why, networks };
+}
+
+/**
+ * A data folder in `dir` holding one real network: the golden t32 pickle (an official StyleGAN3-T
+ * snapshot file) as `fixture-t.pkl`, its rendered image and a manifest entry with the real sizes and
+ * hashes and the golden kwargs as the run's G kwargs (so its untrained twin builds). Its metrics are
+ * the placeholder numbers of `entryJson` — for views that show the manifest, not for `data:check`.
+ */
+export async function fixtureDataDir(dir: string): Promise<TrainedEntry> {
+  const golden = join(import.meta.dirname, '..', 'golden', 'generators', 't32');
+  mkdirSync(dir, { recursive: true });
+  copyFileSync(join(golden, 'network.pkl'), join(dir, 'fixture-t.pkl'));
+  const gen = await loadGenerator<AnyGenerator>(join(dir, 'fixture-t.pkl'));
+  const img = await renderRecorded(gen, { seed: 0, psi: 1 });
+  gen.dispose();
+  writeFileSync(join(dir, 'fixture-t.image.npy'), encodeNpy(img.data, img.shape));
+  const base = entryJson({ id: 'fixture-t' });
+  const e = entryJson({
+    id: 'fixture-t',
+    sha256: sha256File(join(dir, 'fixture-t.pkl')),
+    bytes: statSync(join(dir, 'fixture-t.pkl')).size,
+    image: {
+      ...base.image,
+      sha256: sha256File(join(dir, 'fixture-t.image.npy')),
+      bytes: statSync(join(dir, 'fixture-t.image.npy')).size,
+    },
+    train: {
+      ...base.train,
+      options: { cfg: 'stylegan3-t', G_kwargs: JSON.parse(readFileSync(join(golden, 'init_kwargs.json'), 'utf8')) },
+    },
+  });
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifestJson([e])));
+  return e;
 }
