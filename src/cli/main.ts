@@ -187,7 +187,7 @@ export function buildProgram(): Command {
     )
     .option(
       '--workers <n>',
-      'worker threads; >1 splits each image across them by channels (not the walk animation)',
+      'worker threads; >1 splits each image across them by channels (not the walk/interpolate animations)',
       positiveInt,
       1,
     )
