@@ -19,3 +19,4 @@ export * from './motion/untransform.js';
 export * from './motion/grid.js';
 export * from './motion/glyphs.js';
 export * from './motion/comparison.js';
+export * from './motion/figure.js';

@@ -14,6 +14,8 @@ import {
   INVALID_RGB,
   buildMotionComparison,
   composeMotionFrame,
+  decodePng,
+  motionComparisonFigure,
   motionGridLayout,
   motionSchedule,
   motionStep,
@@ -329,6 +331,15 @@ test('comparison interpolate (16²): every network moves, the strip collects cen
     }
   // In frame 1 the strip is filled up to frame 1's columns only.
   assert.deepEqual(at(cmp.frames[1], 1, 0, RES - 1, 0), [...INVALID_RGB]);
+
+  // As a figure: one slider step per frame, each frame's pixels embedded unchanged (PNG round trip).
+  const fig = motionComparisonFigure(cmp);
+  assert.equal(fig.frames?.length, frames);
+  const src = String(fig.frames![2].data[0].source);
+  const png = decodePng(Buffer.from(src.replace(/^data:image\/png;base64,/, ''), 'base64'));
+  assert.equal(png.width, layout.width);
+  assert.equal(png.height, layout.height);
+  assert.deepEqual(png.rgba, cmp.frames[2].rgba);
 });
 
 test('comparison: clear refusals', async () => {
