@@ -87,6 +87,7 @@ export interface GenerateUsage {
   animate: string;
   frames: number;
   workers?: number;
+  weights?: string;
 }
 
 /**
@@ -102,6 +103,8 @@ export function generateUsageError(o: GenerateUsage): string | null {
       return `--animate ${o.animate}: --compare shows translate, rotate or interpolate`;
     if (o.frames < 2) return `--frames ${o.frames}: a comparison video needs at least 2 frames`;
     if ((o.workers ?? 1) > 1) return '--workers: --compare renders on this thread; use 1';
+    if (o.weights)
+      return `--weights ${o.weights}: with --compare, list weight files in --compare (e.g. --compare C,${o.weights})`;
   }
   if (o.animate === 'interpolate' && o.frames < 2)
     return `--frames ${o.frames}: an interpolation needs at least 2 frames (from the first latent to the second)`;

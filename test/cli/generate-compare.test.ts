@@ -174,6 +174,7 @@ test('generate --compare refusals: resolution, latent size, too few networks, fr
     ['--compare', 'C,T', '--frames', '1'],
     ['--compare', 'C,T', '--animate', 'walk'],
     ['--compare', 'C,T', '--workers', '2'],
+    ['--compare', 'C,T', '--weights', T32],
     ['--compare', 'C,nowhere.pkl'],
     ['--format', 'avi'],
     ['--fps', '0'],
