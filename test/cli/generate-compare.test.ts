@@ -153,6 +153,42 @@ test('generate --compare with weight files: the golden T and R at 32², interpol
   assert.equal(meta.networks[0].generator.imgResolution, 32);
 });
 
+test('aliasfree generate --compare on the command line: defaults reach the run (GIF only, 12.5 fps)', async () => {
+  const out = join(dir, 'cli');
+  const code = await main([
+    'generate',
+    '--compare',
+    'c',
+    '--compare',
+    'T',
+    '--resolution',
+    '16',
+    '--channel-base',
+    '512',
+    '--channel-max',
+    '16',
+    '--frames',
+    '2',
+    '--backend',
+    'wasm',
+    '--out',
+    out,
+    '-q',
+  ]);
+  assert.equal(code, 0);
+  const meta = JSON.parse(readFileSync(join(out, 'generate.json'), 'utf8'));
+  assert.deepEqual(names(meta.files), ['compare-translate.gif']);
+  assert.deepEqual(
+    meta.networks.map((n: { label: string }) => n.label),
+    ['C', 'T'],
+  );
+  assert.equal(meta.fps, 12.5);
+  const bytes = readFileSync(join(out, 'compare-translate.gif'));
+  assert.equal(gifInfo(bytes).frames, 2);
+  const gce = bytes.indexOf(Buffer.from([0x21, 0xf9, 0x04]));
+  assert.equal(bytes[gce + 4] | (bytes[gce + 5] << 8), 8, '12.5 fps = 8 cs per frame');
+});
+
 test('generate --compare refusals: resolution, latent size, too few networks, frames, motion, unknown names', async () => {
   await assert.rejects(
     runGenerate(options({ compare: compareList(`T,${T32}`), out: join(dir, 'r') })),
@@ -200,8 +236,16 @@ test('generate --format mp4 with a PATH that hides ffmpeg: a note, the GIF, no c
 
 test('generate --animate interpolate (one network): seed 0 → seed 1 in W, fps in the GIF', async () => {
   const out = join(dir, 'interp');
-  const r = await runGenerate(options({ animate: 'interpolate', seeds: [0, 1], frames: 3, fps: 5, out }));
-  assert.deepEqual(names(r.files), ['seed0000.png', 'seed0001.png', 'grid.png', 'interpolate.gif']);
+  const r = await runGenerate(
+    options({ animate: 'interpolate', seeds: [0, 1], frames: 3, fps: 5, format: ['gif', 'mp4'], out }),
+  );
+  assert.deepEqual(names(r.files), [
+    'seed0000.png',
+    'seed0001.png',
+    'grid.png',
+    'interpolate.gif',
+    'interpolate.mp4',
+  ]);
   const bytes = readFileSync(r.files[3]);
   const info = gifInfo(bytes);
   assert.deepEqual(info, { width: 16, height: 16, frames: 3 });
