@@ -3,6 +3,7 @@
  * files the user names, nothing else.
  *
  * - Binds 127.0.0.1 unless told otherwise; port 0 picks a free port.
+ * - Lists the named files and the trained networks of `data/` that are present (`weights.json`).
  * - GET and HEAD only. `/` is `index.html`; `/weights.json` lists the named files; a named file is
  *   `/weights/<i>/<its base name>`.
  * - Refused with 404: any path whose decoded segments contain `..`, `.`, an empty segment (`//`),
@@ -17,6 +18,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createReadStream, realpathSync, statSync } from 'node:fs';
 import { basename, extname, join, resolve, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { trainedDisplayName, trainedNetworks } from '../data/listing.js';
 
 /** Options of `startStudioServer`. */
 export interface StudioServerOptions {
@@ -28,6 +30,11 @@ export interface StudioServerOptions {
   port?: number;
   /** Network files (`.pkl`) the page may load. */
   weights?: string[];
+  /**
+   * The data folder whose trained networks (those present, see `trainedNetworks`) the page lists
+   * after `weights`, named by id and kimg; default the package's `data/`, `false` for none.
+   */
+  trained?: string | false;
 }
 
 /** A running server. */
@@ -89,12 +96,25 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
     throw new TypeError(`app must be a folder path, got ${opts.app}`);
   const appRoot = realpathSync(resolve(opts.app));
   if (!statSync(appRoot).isDirectory()) throw new RangeError(`app ${opts.app} is not a folder`);
-  const weights = (opts.weights ?? []).map((w, i) => {
+  const named = (opts.weights ?? []).map((w) => {
     const path = realpathSync(resolve(w));
     if (!statSync(path).isFile()) throw new RangeError(`weights ${JSON.stringify(w)} is not a file`);
-    return { path, name: basename(path), url: `weights/${i}/${encodeURIComponent(basename(path))}` };
+    return { path, label: basename(path) };
   });
-  const listing = JSON.stringify(weights.map(({ name, url }) => ({ name, url })));
+  const trained =
+    opts.trained === false
+      ? []
+      : trainedNetworks({ dir: opts.trained }).map((l) => ({
+          path: l.path,
+          label: trainedDisplayName(l.entry),
+        }));
+  const weights = [...named, ...trained].map(({ path, label }, i) => ({
+    path,
+    label,
+    name: basename(path),
+    url: `weights/${i}/${encodeURIComponent(basename(path))}`,
+  }));
+  const listing = JSON.stringify(weights.map(({ label, url }) => ({ name: label, url })));
 
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     const fail = (code: number, text: string) => {

@@ -19,6 +19,7 @@ import {
   STUDIO_HEADERS,
   type StudioServer,
 } from '../../src/studio/server.js';
+import { trainedDisplayName, trainedNetworks } from '../../src/data/listing.js';
 
 let dir = '';
 let server: StudioServer;
@@ -36,7 +37,7 @@ before(async () => {
   symlinkSync(join(dir, 'secret.txt'), join(app, 'link-out.txt'));
   symlinkSync(dir, join(app, 'dir-out'));
   symlinkSync(join(app, 'app.js'), join(app, 'link-in.js'));
-  server = await startStudioServer({ app, weights: [join(dir, 'net.pkl')] });
+  server = await startStudioServer({ app, weights: [join(dir, 'net.pkl')], trained: false });
 });
 after(async () => {
   await server?.close();
@@ -193,8 +194,13 @@ test('aliasfree studio --port 0 --no-open prints its URL once it listens, and se
     const res = await fetch(url);
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('cross-origin-embedder-policy'), 'require-corp');
+    // The named file, then the trained networks of the package's data/ that are present.
     assert.deepEqual(await (await fetch(`${url}weights.json`)).json(), [
       { name: 'net.pkl', url: 'weights/0/net.pkl' },
+      ...trainedNetworks().map((l, i) => ({
+        name: trainedDisplayName(l.entry),
+        url: `weights/${i + 1}/${l.entry.file}`,
+      })),
     ]);
   } finally {
     child.kill('SIGTERM');
