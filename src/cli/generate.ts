@@ -85,9 +85,10 @@ async function toNd(t: tf.Tensor4D) {
 }
 
 /**
- * Render the GIF frames for the first seed (or walk through all seeds). Translate/rotate frames
- * go through the worker pool when there is one (the walk interpolates in W, which the pool's
- * z-only interface cannot take, so it stays on this thread).
+ * Render the animation frames for the first seed (or walk through all seeds, or interpolate from
+ * the first to the second). Translate/rotate frames go through the worker pool when there is one
+ * (walk and interpolate blend in W, which the pool's z-only interface cannot take, so they stay on
+ * this thread).
  */
 async function animationFrames(
   gen: AnyGenerator,
@@ -185,11 +186,6 @@ function compareSource(item: CompareItem): { config: string | null; weights: str
   return item.kind === 'config' ? { config: item.name, weights: null } : { config: null, weights: item.path };
 }
 
-/** z of seed `seed` for a network with `zDim` inputs. */
-function seedLatent(seed: number, zDim: number): Float32Array {
-  return latentForSeed(seed, zDim);
-}
-
 /**
  * `--compare`: build every network (presets at `--resolution`, or loaded weights), render the
  * motion side by side and write `compare-<kind>.gif` / `.mp4` and `generate.json`.
@@ -229,7 +225,7 @@ async function runCompare(opts: GenerateOptions, backend: string): Promise<{ fil
     const cmp = await buildMotionComparison(networks, {
       kind,
       frames: opts.frames,
-      latents: seeds.map((s) => seedLatent(s, zDim)),
+      latents: seeds.map((s) => latentForSeed(s, zDim)),
       psi: opts.psi,
       gain: opts.gain,
       noiseMode: opts.noiseMode,
