@@ -25,9 +25,8 @@
  *   `tf.slice` would copy its source once per phase), the products are 2-D `tf.matMul`s
  *   [tiles, C_in] × [C_in, C_out] (XNNPACK GEMM), the output transforms adds.
  *
- * Every phase is computed on (H + 2) × (W + 2) outputs (the rows past H are zero: the input is
- * zero-padded there), which gives whole 2-sample tiles; T is then 2H + 4 wide and the result is
- * cropped to 2H × 2W after the filter passes.
+ * Winograd computes each phase on whole 2-sample tiles along its 2-tap axes (one row or column
+ * more, from the zero padding) and crops it to the (H + 1) × (W + 1) of the phases.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -221,31 +220,38 @@ export function upConv(x: tf.Tensor4D, k: UpConvWeight, winograd: boolean): tf.T
   return tf.tidy(() => {
     const [n, h, w] = x.shape;
     const O = k.outChannels;
-    // The four phases on (H + 2) × (W + 2) outputs; rows/columns past H + 1 (W + 1) are zero.
+    // The four phases, each (H + 1) × (W + 1) (the odd phases have one sample less: zero).
     let ee: tf.Tensor4D, ed: tf.Tensor4D, de: tf.Tensor4D;
-    if (winograd) [ee, ed, de] = winogradPhases(x, winogradOf(k), O);
+    if (winograd) [ee, ed, de] = winogradPhases(x, winogradOf(k), O).map((t) => crop(t, h + 1, w + 1));
     else {
-      ee = tf.conv2d(x, k.ee, 1, pad(1, 2, 1, 2));
-      ed = tf.conv2d(x, k.ed, 1, pad(1, 2, 0, 2));
-      de = tf.conv2d(x, k.de, 1, pad(0, 2, 1, 2));
+      ee = tf.conv2d(x, k.ee, 1, pad(1, 1, 1, 1));
+      ed = tf.conv2d(x, k.ed, 1, pad(1, 1, 0, 1));
+      de = tf.conv2d(x, k.de, 1, pad(0, 1, 1, 1));
     }
-    const dd = tf.conv2d(x, k.dd, 1, pad(0, 2, 0, 2));
-    const H = h + 2;
-    const W = w + 2;
-    const rowE = tf.reshape(tf.stack([ee, ed], 3), [n, H, 2 * W, O]);
-    const rowD = tf.reshape(tf.stack([de, dd], 3), [n, H, 2 * W, O]);
-    const t = tf.reshape(tf.stack([rowE, rowD], 2), [n, 2 * H, 2 * W, O]) as tf.Tensor4D;
-    // O[Y] = Σ_t T[Y − 1 + t]·F[3 − t]: one zero row/column in front (the conv's padding), then crop.
-    const fx = tf.depthwiseConv2d(t, k.fx, 1, pad(0, 0, 1, 0));
-    const f = tf.depthwiseConv2d(fx, k.fy, 1, pad(1, 0, 0, 0));
-    // Cropped as [N, rows, columns·C] (wasm copies whole rows per call; 4-D slices copy per pixel).
-    const rows = tf.reshape(f, [n, 2 * H - 2, (2 * W - 2) * O]);
-    return tf.reshape(tf.slice(rows, [0, 0, 0], [n, 2 * h, 2 * w * O]), [n, 2 * h, 2 * w, O]) as tf.Tensor4D;
+    const dd = tf.conv2d(x, k.dd, 1, pad(0, 1, 0, 1));
+    const rowE = tf.reshape(tf.stack([ee, ed], 3), [n, h + 1, 2 * (w + 1), O]);
+    const rowD = tf.reshape(tf.stack([de, dd], 3), [n, h + 1, 2 * (w + 1), O]);
+    const t = tf.reshape(tf.stack([rowE, rowD], 2), [n, 2 * h + 2, 2 * w + 2, O]) as tf.Tensor4D;
+    // O[Y] = Σ_t T[Y − 1 + t]·F[3 − t]: one zero row/column in front, then the 4-tap passes.
+    const tp = tf.pad(t, pad(1, 0, 1, 0));
+    return tf.depthwiseConv2d(tf.depthwiseConv2d(tp, k.fx, 1, 'valid'), k.fy, 1, 'valid') as tf.Tensor4D;
   });
 }
 
 /**
- * The ee, ed and de phases by F(2, 2) on their 2-tap axes, each [N, H + 2, W + 2, C_out]: tiles of
+ * The first `rows` × `cols` pixels of t, sliced as [N, rows, columns·C]: the wasm slice then copies
+ * whole runs of a row per call (a 4-D slice copies pixel by pixel).
+ */
+function crop(t: tf.Tensor4D, rows: number, cols: number): tf.Tensor4D {
+  const [n, h, w, c] = t.shape;
+  const flat = tf.reshape(t, [n, h, w * c]);
+  return tf.reshape(tf.slice(flat, [0, 0, 0], [n, rows, cols * c]), [n, rows, cols, c]) as tf.Tensor4D;
+}
+
+/**
+ * The ee, ed and de phases by F(2, 2) on their 2-tap axes, whole tiles: ee [N, H + 2, W + 2, C_out],
+ * ed [N, H + 2, W + 1, C_out], de [N, H + 1, W + 2, C_out] (one row / column past the phase, which
+ * the caller crops): tiles of
  * 2 outputs start at every even output index; tile t of a 2-tap axis reads the inputs 2t − 1 …
  * 2t + 1 (the phase's one sample of padding in front), a 1-tap axis reads input t as is.
  */
@@ -307,17 +313,17 @@ function winogradPhases(
     eeRows.map((t) => tf.reshape(t, [n * th, 2 * tw * O])),
     2 * tw,
   );
-  // ed: rows transformed (2 taps), one column tap: columns 0 … W + 1 as they are.
-  const ed = rowsOut(outT([0, 1, 2].map((i) => mm(rowT(i, 2), u.ed[i]))), w + 2);
-  // de: columns transformed, one row tap: rows 0 … H + 1 as they are.
+  // ed: rows transformed (2 taps), one column tap: columns 0 … W as they are (W: zero padding).
+  const ed = rowsOut(outT([0, 1, 2].map((i) => mm(rowT(i, 1), u.ed[i]))), w + 1);
+  // de: columns transformed, one row tap: rows 0 … H as they are (H: zero padding).
   const de = colsOut(
     outT(
       [0, 1, 2].map((j) => {
-        const v = tf.depthwiseConv2d(x, u.cols[j], [1, 2], pad(0, 2, 1, 2));
+        const v = tf.depthwiseConv2d(x, u.cols[j], [1, 2], pad(0, 1, 1, 2));
         return mm(v, u.de[j]);
       }),
     ),
-    h + 2,
+    h + 1,
   );
   return [ee, ed, de];
 }
