@@ -20,6 +20,7 @@ import { REPORT_DEFAULTS } from '../report/defaults.js';
 import { compareList, formatList, generateUsageError, positiveNumber } from './generate-options.js';
 import { addStudioCommand } from './studio.js';
 import { addTrainCommands } from './train.js';
+import { parseShift } from '../project/shift.js';
 
 /** Strip frames: an integer >= 2 (frame 0 is the reference). */
 function stripFrames(value: string): number {
@@ -242,6 +243,43 @@ export function buildProgram(): Command {
         console.log(JSON.stringify(backendInfo(), null, 2));
         throw err;
       }
+    });
+
+  program
+    .command('project')
+    .description('find the latent of an image (official projector schedule, pixel-pyramid distance)')
+    .requiredOption('--weights <path>', 'generator: official .pkl or directory (StyleGAN3, StyleGAN2)')
+    .requiredOption('--target <png>', 'target image (PNG, RGB or grayscale as the network)')
+    .option('--steps <n>', 'optimisation steps', positiveInt, 1000)
+    .addOption(
+      new Option('--space <space>', 'w: one w for every layer (official); w+: one per layer')
+        .choices(['w', 'w+'])
+        .default('w'),
+    )
+    .option('--seed <n>', 'seed of the w noise and initial noise maps', nonNegativeInt, 303)
+    .option('--resize', 'resample a target of another size to the network (anti-aliased Lanczos-3)')
+    .option(
+      '--translate <dx,dy>',
+      'also project the target shifted by dx,dy pixels and check the projection follows',
+      (v: string) => {
+        try {
+          return parseShift(v);
+        } catch (e) {
+          throw new InvalidArgumentError((e as Error).message);
+        }
+      },
+    )
+    .addOption(
+      new Option('--noise <mode>', 'StyleGAN2: optimise the noise maps (official) or none').choices([
+        'optimise',
+        'none',
+      ]),
+    )
+    .option('--out <dir>', 'output folder', 'out/project')
+    .addOption(backendOption())
+    .addOption(quietOption())
+    .action(async (opts) => {
+      await (await import('./project.js')).runProject(opts);
     });
 
   addStudioCommand(program);
