@@ -43,3 +43,32 @@ export type { TreeState } from './snapshot-trees.js';
 export type { TreeTensor, ModuleNode } from '../io/pickle/module-tree.js';
 export { swd, slicedWasserstein, laplacianPyramid, imagesToUint8 } from '../metrics/swd.js';
 export type { SwdOptions, SwdResult } from '../metrics/swd.js';
+export { project, wStatistics, resolveProjectOptions } from '../project/projector.js';
+export type {
+  ProjectOptions,
+  ProjectionResult,
+  ProjectionStep,
+  ProjectionProgress,
+  ProjectionFrame,
+  ProjectionSpace,
+} from '../project/projector.js';
+export { projectTranslated, disposeTranslated } from '../project/translated.js';
+export type { TranslatedProjectionOptions, TranslatedProjectionResult } from '../project/translated.js';
+export { PROJECTION_DEFAULTS, learningRate, wNoiseScale } from '../project/schedule.js';
+export type { ProjectionSchedule } from '../project/schedule.js';
+export { pyramidDistance, pyramidLevels, boxDownsample2x } from '../project/loss.js';
+export type { PyramidDistanceOptions } from '../project/loss.js';
+export {
+  noiseRegularisation,
+  normaliseNoise,
+  REGULARIZE_NOISE_WEIGHT,
+} from '../project/noise-regularisation.js';
+export { projectionNetwork } from '../project/network.js';
+export type { ProjectionNetwork, ProjectionNetworkOptions } from '../project/network.js';
+export { checkTarget, targetFromImage, imageToUint8, readTargetPng } from '../project/target.js';
+export type { TargetShape } from '../project/target.js';
+export { ScheduledAdam } from '../project/adam.js';
+export { encodeNpz } from '../project/npz.js';
+export type { NpzArray } from '../project/npz.js';
+export { psnrCurveFigure, sideBySide } from '../project/figures.js';
+export { parseShift } from '../project/shift.js';
