@@ -6,6 +6,7 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs-core';
 import { setBackend } from '../../src/generator/backend.js';
 import { createGenerator, type AnyGenerator } from '../../src/generator/weights.js';
 import { cliConfig, latentForSeed } from '../../src/cli/build.js';
@@ -305,13 +306,18 @@ test('comparison rotate (16²): R stays still where C does not', async () => {
 
 test('comparison interpolate (16²): every network moves, the strip collects centre columns', async () => {
   const frames = 4;
-  const cmp = await buildMotionComparison(
-    [
-      { label: 'A', generator: await net('A') },
-      { label: 'T', generator: await net('T') },
-    ],
-    { kind: 'interpolate', frames, latents: [z0, z1], scale: 2 },
-  );
+  const a = await net('A');
+  const t = await net('T');
+  const pair = [
+    { label: 'A', generator: a },
+    { label: 'T', generator: t },
+  ];
+  // A first run lets the generators build their lazily cached tensors; the second must leave no
+  // tensor behind.
+  await buildMotionComparison(pair, { kind: 'interpolate', frames: 2, latents: [z0, z1], scale: 1 });
+  const tensorsBefore = tf.memory().numTensors;
+  const cmp = await buildMotionComparison(pair, { kind: 'interpolate', frames, latents: [z0, z1], scale: 2 });
+  assert.equal(tf.memory().numTensors, tensorsBefore, 'every tensor of the run was disposed');
   assert.deepEqual(cmp.rows, ['output', 'strip', '|Δ prev| ×2']);
   assert.ok(cmp.columns.every((c) => c.active));
   assert.equal(cmp.differenceRms[0][0], 0);
