@@ -4,6 +4,15 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { finiteNumber, nonNegativeInt, positiveInt, backendName, type CliBackendName } from './options.js';
+import type { TrainCfg } from '../train/config.js';
+
+/** `--cfg` values (train.py's, then the ladder's; listed here so that help loads no tfjs). */
+const CFG_CHOICES: readonly TrainCfg[] = [
+  'stylegan3-t',
+  'stylegan3-r',
+  'stylegan2',
+  ...(['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H', 'T', 'R'] as const),
+];
 
 /** A number > 0 (kimg may be fractional here, unlike train.py). */
 function positiveNumber(value: string): number {
@@ -45,8 +54,11 @@ export function addTrainCommands(program: Command): void {
     .command('train')
     .description('train StyleGAN3-T/-R or StyleGAN2 with the official loss and loop; official snapshots')
     .addOption(
-      new Option('--cfg <name>', 'base configuration')
-        .choices(['stylegan3-t', 'stylegan3-r', 'stylegan2'])
+      new Option(
+        '--cfg <name>',
+        "base configuration: train.py's, or the paper's ladder config A–R (A, T, R: the networks of stylegan2, stylegan3-t, stylegan3-r; B–H have no official class and are refused, see docs/training.md)",
+      )
+        .choices(CFG_CHOICES)
         .makeOptionMandatory(),
     )
     .requiredOption('--data <zip>', 'training data: a dataset zip (or folder) in the official format')
@@ -114,7 +126,7 @@ export function addTrainCommands(program: Command): void {
 
 /** `aliasfree train` options as parsed. */
 export interface TrainCommandOptions {
-  cfg: 'stylegan3-t' | 'stylegan3-r' | 'stylegan2';
+  cfg: TrainCfg;
   data: string;
   batch: number;
   resolution?: number;

@@ -7,13 +7,44 @@
  * D regularised lazily every 16 minibatches, G every 4 (stylegan2 only: path length, weight 2, style
  * mixing 0.9); stylegan3 G: magnitude_ema_beta = 0.5^(batch/20 000); stylegan3-r: 1×1 convolutions,
  * doubled capacity, radial filters, D input blurred with σ = 10 fading over batch·200/32 kimg.
+ * The paper's ladder configs A–R (`LADDER_CFGS`) take the settings of their train.py family:
+ * A–C those of stylegan2, D–H and T those of stylegan3-t, R those of stylegan3-r.
  */
 import { ADAM_DEFAULTS } from './optim.js';
+import { configAt } from '../generator/config.js';
+import { computeGeometry } from '../generator/stylegan3/geometry.js';
+import { initKwargsFromConfig } from '../generator/weights.js';
+import {
+  resolveStyleGAN2Config,
+  styleGAN2InitKwargs,
+  type StyleGAN2Config,
+} from '../generator/stylegan2/config.js';
+import type { GeneratorConfig } from '../generator/types.js';
 
 /** train.py's `--cfg` values. */
 export const TRAIN_CFGS = ['stylegan3-t', 'stylegan3-r', 'stylegan2'] as const;
-/** One of train.py's `--cfg` values. */
-export type TrainCfg = (typeof TRAIN_CFGS)[number];
+/**
+ * The paper's configuration ladder (spec §2.2) as `--cfg` values: A–C are StyleGAN2 (A is
+ * train.py's `stylegan2`; B adds Fourier features, C also drops the noise inputs), D–H the rigid
+ * StyleGAN3 steps, T and R train.py's `stylegan3-t` / `stylegan3-r`.
+ */
+export const LADDER_CFGS = ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H', 'T', 'R'] as const;
+/** One of train.py's `--cfg` values or a ladder config. */
+export type TrainCfg = (typeof TRAIN_CFGS)[number] | (typeof LADDER_CFGS)[number];
+
+/** The train.py configuration whose loss and optimizer settings a ladder config takes. */
+const FAMILY: Record<(typeof LADDER_CFGS)[number], (typeof TRAIN_CFGS)[number]> = {
+  A: 'stylegan2',
+  B: 'stylegan2',
+  C: 'stylegan2',
+  D: 'stylegan3-t',
+  E: 'stylegan3-t',
+  F: 'stylegan3-t',
+  G: 'stylegan3-t',
+  H: 'stylegan3-t',
+  T: 'stylegan3-t',
+  R: 'stylegan3-r',
+};
 
 /** Command-line values (train.py names in camelCase); `cfg`, `batch` and the data geometry are required. */
 export interface TrainArgs {
@@ -40,7 +71,15 @@ export interface TrainArgs {
 export interface TrainConfig {
   cfg: TrainCfg;
   batch: number;
+  /** The official generator class and constructor arguments (what snapshots carry). */
   G_kwargs: Record<string, unknown>;
+  /**
+   * The generator's full config where the official kwargs do not determine the network (ladder
+   * configs B–H: no official class builds Fourier features into StyleGAN2 or the rigid D–H
+   * layers), else null. Such networks train through `trainingGenerator(G_kwargs, state, G_config)`
+   * and `lossPhase`; `train` refuses them (an official loader would rebuild another network).
+   */
+  G_config: GeneratorConfig | StyleGAN2Config | null;
   D_kwargs: Record<string, unknown>;
   G_opt: { lr: number; betas: [number, number]; eps: number };
   D_opt: { lr: number; betas: [number, number]; eps: number };
@@ -68,8 +107,14 @@ function posInt(name: string, v: number): number {
 
 /** train.py's configuration for `args` (see the module doc for every default). */
 export function trainConfig(args: TrainArgs): TrainConfig {
-  if (!(TRAIN_CFGS as readonly string[]).includes(args.cfg))
-    throw new RangeError(`cfg must be one of ${TRAIN_CFGS.join(', ')}, got ${JSON.stringify(args.cfg)}`);
+  const ladder = (LADDER_CFGS as readonly string[]).includes(args.cfg)
+    ? (args.cfg as (typeof LADDER_CFGS)[number])
+    : null;
+  if (!ladder && !(TRAIN_CFGS as readonly string[]).includes(args.cfg))
+    throw new RangeError(
+      `cfg must be one of ${[...TRAIN_CFGS, ...LADDER_CFGS].join(', ')}, got ${JSON.stringify(args.cfg)}`,
+    );
+  const family = ladder ? FAMILY[ladder] : (args.cfg as (typeof TRAIN_CFGS)[number]);
   const batch = posInt('batch', args.batch);
   const res = posInt('resolution', args.resolution);
   if ((res & (res - 1)) !== 0 || res < 4)
@@ -83,7 +128,7 @@ export function trainConfig(args: TrainArgs): TrainConfig {
     throw new RangeError(
       `batch ${batch} is smaller than the minibatch-stddev group ${mbstd} (train.py: --batch-gpu cannot be smaller than --mbstd)`,
     );
-  const sg2 = args.cfg === 'stylegan2';
+  const sg2 = family === 'stylegan2';
   const mapDepth = posInt('mapDepth', args.mapDepth ?? (sg2 ? 8 : 2));
   const gamma = args.gamma ?? (0.0002 * res ** 2) / batch;
   if (!(gamma >= 0)) throw new RangeError(`gamma must be >= 0, got ${gamma}`);
@@ -121,7 +166,7 @@ export function trainConfig(args: TrainArgs): TrainConfig {
     loss.plNoWeightGrad = true;
   } else {
     G.magnitude_ema_beta = 0.5 ** (batch / (20 * 1e3));
-    if (args.cfg === 'stylegan3-r') {
+    if (family === 'stylegan3-r') {
       G.conv_kernel = 1;
       G.channel_base = cbase * 2;
       G.channel_max = cmax * 2;
@@ -131,6 +176,18 @@ export function trainConfig(args: TrainArgs): TrainConfig {
     }
   }
   Object.assign(G, { c_dim: cDim, img_resolution: res, img_channels: channels });
+  const own = ladder && ladder !== 'A' && ladder !== 'T' && ladder !== 'R' ? ladderConfig(ladder, G) : null;
+  if (own) {
+    // The official arguments of the family's class for this network (the ladder switches have none).
+    const fused = G.fused_modconv_default;
+    for (const k of Object.keys(G)) delete G[k];
+    Object.assign(
+      G,
+      'network' in own
+        ? { ...styleGAN2InitKwargs(resolveStyleGAN2Config(own)), fused_modconv_default: fused }
+        : initKwargsFromConfig(computeGeometry(own)),
+    );
+  }
   const D: Record<string, unknown> = {
     class_name: 'training.networks_stylegan2.Discriminator',
     block_kwargs: { freeze_layers: 0 },
@@ -147,6 +204,7 @@ export function trainConfig(args: TrainArgs): TrainConfig {
     cfg: args.cfg,
     batch,
     G_kwargs: G,
+    G_config: own,
     D_kwargs: D,
     G_opt: { lr: glr, betas, eps: ADAM_DEFAULTS.eps },
     D_opt: { lr: dlr, betas: [...betas], eps: ADAM_DEFAULTS.eps },
@@ -155,5 +213,29 @@ export function trainConfig(args: TrainArgs): TrainConfig {
     D_reg_interval: 16,
     emaKimg: (batch * 10) / 32,
     emaRampup: 0.05,
+  };
+}
+
+/**
+ * The full config of ladder step `name` (B–H) with the run's arguments of `G` (train.py's kwargs
+ * for the family): resolution, channels, labels, z/w, mapping depth, capacity and, for D–H, the
+ * magnitude-EMA decay of the batch.
+ */
+function ladderConfig(name: 'B' | 'C' | 'D' | 'E' | 'F' | 'G' | 'H', G: Record<string, unknown>) {
+  const common = {
+    imgResolution: G.img_resolution as number,
+    imgChannels: G.img_channels as number,
+    cDim: G.c_dim as number,
+    zDim: G.z_dim as number,
+    wDim: G.w_dim as number,
+    mappingLayers: (G.mapping_kwargs as { num_layers: number }).num_layers,
+    channelBase: G.channel_base as number,
+    channelMax: G.channel_max as number,
+  };
+  if (name === 'B' || name === 'C') return { ...configAt(name, common.imgResolution), ...common };
+  return {
+    ...configAt(name, common.imgResolution),
+    ...common,
+    magnitudeEmaBeta: G.magnitude_ema_beta as number,
   };
 }

@@ -9,10 +9,20 @@ import { computeGeometry } from '../generator/stylegan3/geometry.js';
 import { configFromInitKwargs } from '../generator/config.js';
 import { initialState } from '../generator/state-init.js';
 import type { StateDict } from '../generator/state.js';
-import { createGenerator, generatorFromSnapshot, type AnyGenerator } from '../generator/weights.js';
-import type { Generator } from '../generator/stylegan3/generator.js';
+import {
+  createGenerator,
+  generatorFromSnapshot,
+  validateState,
+  type AnyGenerator,
+} from '../generator/weights.js';
+import { Generator } from '../generator/stylegan3/generator.js';
 import { StyleGAN2Generator } from '../generator/stylegan2/generator.js';
-import { styleGAN2ConfigFromInitKwargs } from '../generator/stylegan2/config.js';
+import {
+  isStyleGAN2Config,
+  styleGAN2ConfigFromInitKwargs,
+  type StyleGAN2Config,
+} from '../generator/stylegan2/config.js';
+import type { GeneratorConfig } from '../generator/types.js';
 import type { LossGenerator } from './loss.js';
 import type { TrainNetwork } from './loop.js';
 import { StyleGAN2Training } from './stylegan2-generator.js';
@@ -32,12 +42,18 @@ function withState(params: Map<string, tf.Variable>, base: () => StateDict): () 
   };
 }
 
-/** A training generator from official kwargs (with `class_name`) and a state dict. */
+/**
+ * A training generator from official kwargs (with `class_name`) and a state dict; `config` (the
+ * `G_config` of `trainConfig`) builds ladder networks the kwargs cannot describe (B–H).
+ */
 export async function trainingGenerator(
   initKwargs: Record<string, unknown>,
   state: StateDict,
+  config: GeneratorConfig | StyleGAN2Config | null = null,
 ): Promise<TrainG> {
-  const gen = await generatorFromSnapshot<AnyGenerator>({ initKwargs, state });
+  const gen = config
+    ? await fromConfig(config, state, initKwargs)
+    : await generatorFromSnapshot<AnyGenerator>({ initKwargs, state });
   if (gen instanceof StyleGAN2Generator) {
     const t = new StyleGAN2Training(gen);
     return {
@@ -56,11 +72,39 @@ export async function trainingGenerator(
   return t as unknown as TrainG;
 }
 
-/** Fresh seeded state of the generator train.py would build from `kwargs` (seed stream `G:<seed>`). */
+/** The generator of a full config with the given state (ladder configs B–H). */
+async function fromConfig(
+  config: GeneratorConfig | StyleGAN2Config,
+  state: StateDict,
+  initKwargs: Record<string, unknown>,
+): Promise<AnyGenerator> {
+  if (isStyleGAN2Config(config)) {
+    const g = await createGenerator(config, { seed: 0 });
+    g.loadState(state);
+    return g;
+  }
+  const geometry = computeGeometry(config);
+  return new Generator(geometry, validateState(geometry, state, 'generator state'), initKwargs);
+}
+
+/**
+ * Fresh seeded state of the generator train.py would build from `kwargs` (seed stream `G:<seed>`),
+ * or of `config` where given (ladder configs B–H, see `trainConfig`'s `G_config`).
+ */
 export async function seededGeneratorState(
   kwargs: Record<string, unknown>,
   seed: number,
+  config: GeneratorConfig | StyleGAN2Config | null = null,
 ): Promise<StateDict> {
+  if (config) {
+    if (isStyleGAN2Config(config)) {
+      const g = await createGenerator(config, { seed: `G:${seed}` });
+      const s = g.stateDict();
+      g.dispose();
+      return s;
+    }
+    return initialState(computeGeometry(config), `G:${seed}`);
+  }
   if (kwargs.class_name === 'training.networks_stylegan2.Generator') {
     const g = await createGenerator(styleGAN2ConfigFromInitKwargs(kwargs), { seed: `G:${seed}` });
     const s = g.stateDict();

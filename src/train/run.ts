@@ -133,6 +133,13 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   if (!(opts.kimg > 0)) throw new RangeError(`kimg must be > 0, got ${opts.kimg}`);
   const ds = ImageDataset.open(opts.data, { xflip: opts.mirror ?? false, resolution: opts.resolution });
   const cfg = trainConfig({ ...opts, resolution: ds.resolution, channels: ds.channels, cDim: 0 });
+  if (cfg.G_config)
+    throw new RangeError(
+      `cfg ${cfg.cfg}: no official generator class builds config ${cfg.cfg} ` +
+        `(${'network' in cfg.G_config ? 'training.networks_stylegan2.Generator has no Fourier-feature input' : 'training.networks_stylegan3.Generator builds only the flexible layers of T and R'}), ` +
+        'so its snapshots could not be official ones; train A, T or R here, or this config through ' +
+        'trainingGenerator(G_kwargs, state, G_config) with lossPhase / trainingLoop',
+    );
   const workers = opts.workers ?? 1;
   if (!Number.isSafeInteger(workers) || workers < 1)
     throw new RangeError(`workers must be a positive integer, got ${workers}`);
