@@ -1,11 +1,20 @@
 /**
  * StyleGAN2-256 benchmark rows of the `generator` group: config A (the official StyleGAN2 at the
- * ladder's 256² ablation capacity: C_base 16384, C_max 512, 8 mapping layers), noise 'const',
- * batch 1, one thread (wasm), with the default conv choice ('auto': Winograd F(4×4,3×3) for the big
- * 3×3 convs; the up-sampling conv0 always as four direct phase convs plus the [1,3,3,1] filter
- * passes) and with every 3×3 conv direct (`tf.conv2d`). Reports the median and the spread
- * (min–max) of the timed runs: on a shared machine other processes compete for the CPU, so the
- * spread says how much to trust the median.
+ * ladder's 256² ablation capacity: C_base 16384, C_max 512, 8 mapping layers), noise 'const'.
+ *
+ * - One thread (wasm), batch 1: the default conv choice ('auto': Winograd F(4×4,3×3) for the big
+ *   3×3 convs, Winograd F(2,2) for the phase correlations of the big up-sampling conv0s; see
+ *   stylegan2/up-conv.ts) and every conv direct (`tf.conv2d`), back to back in one process so both
+ *   see the same machine load; and batch 2 ('auto'), the per-image cost of a batch.
+ * - Two workers (`GeneratorPool`, wasm in each): batch 1 with every layer's output channels split
+ *   between them (one image on two cores, the slices exchanged after each conv), and batch 2 with
+ *   one whole image per worker.
+ *
+ * Reports the median and the spread (min–max) of the timed runs: on a shared machine other
+ * processes compete for the CPU, so the spread says how much to trust the median. The CPU time
+ * per image (the process's, workers included) says what the work costs when the cores are shared:
+ * on an idle core it is about the wall time of the one-thread rows, and for the pool it shows
+ * what splitting adds (exchanges, barrier waits, the second replica's mapping).
  *
  * Baseline: the official PyTorch code on the 2-core CI-class CPU took 0.41–0.55 s per image
  * (2 threads, 4 runs); the goal is ≤ 0.75× of that on one thread.
@@ -17,51 +26,107 @@ import { backendInfo } from '../src/generator/backend.js';
 import { createGenerator } from '../src/generator/weights.js';
 import { configs } from '../src/generator/config.js';
 import { setConvAlgorithm, type ConvAlgorithm } from '../src/generator/ops/modulated-conv.js';
+import { GeneratorPool, type PoolSplit } from '../src/generator/parallel/pool.js';
+import { StyleGAN2Generator } from '../src/generator/stylegan2/generator.js';
 
 /** Official PyTorch on the 2-core machine, s/image (range of 4 runs). */
 const PYTORCH_S: [number, number] = [0.41, 0.55];
 
+/** Wall-clock times (ms, sorted) and the median CPU time of `repeats` calls after one warm-up call. */
+interface Runs {
+  times: number[];
+  /** Median CPU time of a call, ms: user + system of the whole process, its worker threads included. */
+  cpu: number;
+}
+
+async function timeRuns(fn: () => unknown, repeats: number): Promise<Runs> {
+  await fn(); // warm-up: prepares the Winograd weights and XNNPACK's packed copies
+  const times: number[] = [];
+  const cpu: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    await fn();
+    times.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
+  }
+  cpu.sort((a, b) => a - b);
+  return { times: times.sort((a, b) => a - b), cpu: cpu[Math.floor(cpu.length / 2)] };
+}
+
+/** One table row from the runs of a batch of `batch` images. */
+function row(name: string, conv: ConvAlgorithm, { times, cpu }: Runs, batch: number, flop: number): BenchRow {
+  const median = times[Math.floor(times.length / 2)];
+  const perImage = median / batch;
+  process.stderr.write(
+    `  ${name}: median ${perImage.toFixed(0)} ms/image (calls ${times[0].toFixed(0)}–${times[times.length - 1].toFixed(0)} ms; CPU ${(cpu / batch).toFixed(0)} ms/image)\n`,
+  );
+  return {
+    group: 'generator',
+    name,
+    ms: median,
+    extra: {
+      conv,
+      'ms/image': perImage,
+      'min–max ms': `${times[0].toFixed(0)}–${times[times.length - 1].toFixed(0)}`,
+      'CPU ms/image': cpu / batch,
+      'images/s': 1000 / perImage,
+      'GFLOP/image': flop / 1e9,
+      'GFLOP/s': flop / 1e9 / (perImage / 1000),
+      'PyTorch s/image': `${PYTORCH_S[0]}–${PYTORCH_S[1]}`,
+      'vs PyTorch': `${(perImage / 1000 / PYTORCH_S[1]).toFixed(2)}–${(perImage / 1000 / PYTORCH_S[0]).toFixed(2)}×`,
+    },
+  };
+}
+
+/** The StyleGAN2-256 rows (see the module comment); `quick`: 3 timed runs instead of 7. */
 export async function stylegan2Rows({ quick }: { quick: boolean }): Promise<BenchRow[]> {
-  const gen = await createGenerator(configs.A, { seed: 1 });
+  const gen = (await createGenerator(configs.A, { seed: 1 })) as StyleGAN2Generator;
   const flop = 2 * gen.macsPerImage();
-  const z = tf.randomNormal([1, gen.config.zDim], 0, 1, 'float32', 7) as tf.Tensor2D;
+  const zDim = gen.config.zDim;
   const repeats = quick ? 3 : 7;
+  const backend = backendInfo().name;
   const out: BenchRow[] = [];
+  const latents = (n: number) => tf.randomNormal([n, zDim], 0, 1, 'float32', 7) as tf.Tensor2D;
   try {
-    for (const alg of ['auto', 'direct'] as ConvAlgorithm[]) {
+    for (const [alg, batch] of [
+      ['auto', 1],
+      ['direct', 1],
+      ['auto', 2],
+    ] as const) {
       setConvAlgorithm(alg);
-      const once = () => {
-        const t0 = performance.now();
+      const z = latents(batch);
+      const times = await timeRuns(() => {
         const { image } = gen.generate(z, { noiseMode: 'const' });
         image.dataSync();
         image.dispose();
-        return performance.now() - t0;
-      };
-      once(); // warm-up: prepares the Winograd weights and XNNPACK's packed copies
-      const times = Array.from({ length: repeats }, once).sort((a, b) => a - b);
-      const median = times[Math.floor(times.length / 2)];
-      out.push({
-        group: 'generator',
-        name: `StyleGAN2-256 (A) batch 1 (${backendInfo().name})${alg === 'direct' ? ' direct conv' : ''}`,
-        ms: median,
-        extra: {
-          conv: alg,
-          'ms/image': median,
-          'min–max ms': `${times[0].toFixed(0)}–${times[times.length - 1].toFixed(0)}`,
-          'images/s': 1000 / median,
-          'GFLOP/image': flop / 1e9,
-          'GFLOP/s': flop / 1e9 / (median / 1000),
-          'PyTorch s/image': `${PYTORCH_S[0]}–${PYTORCH_S[1]}`,
-          'vs PyTorch': `${(median / 1000 / PYTORCH_S[1]).toFixed(2)}–${(median / 1000 / PYTORCH_S[0]).toFixed(2)}×`,
-        },
-      });
-      process.stderr.write(
-        `  StyleGAN2-256 batch 1 conv ${alg}: median ${median.toFixed(0)} ms/image (min ${times[0].toFixed(0)}, max ${times[times.length - 1].toFixed(0)})\n`,
-      );
+      }, repeats);
+      z.dispose();
+      const what = `StyleGAN2-256 (A) batch ${batch} (${backend})${alg === 'direct' ? ' direct conv' : ''}`;
+      out.push(row(what, alg, times, batch, flop));
+    }
+    setConvAlgorithm('auto');
+    for (const [split, batch] of [
+      ['channels', 1],
+      ['batch', 2],
+    ] as [PoolSplit, number][]) {
+      const pool = await GeneratorPool.create(gen, { workers: 2, split, backend: 'wasm' });
+      try {
+        const z = latents(batch);
+        const flat = z.dataSync() as Float32Array;
+        z.dispose();
+        const times = await timeRuns(() => pool.generate(flat.slice(), { noiseMode: 'const' }), repeats);
+        const how = split === 'channels' ? 'channel split' : 'image split';
+        out.push(
+          row(`StyleGAN2-256 (A) batch ${batch} (${backend}) 2 workers, ${how}`, 'auto', times, batch, flop),
+        );
+      } finally {
+        await pool.close();
+      }
     }
   } finally {
     setConvAlgorithm('auto');
-    z.dispose();
     gen.dispose();
   }
   return out;
