@@ -96,7 +96,12 @@ export class TrainableGenerator {
       if (!e) throw new RangeError(`generator state has no entry ${key}`);
       const data = Float32Array.from(e.data);
       this.state.set(key, { shape: [...shape], data });
-      if (!buffers.has(role)) this.params.set(key, tf.variable(tf.tensor(data, shape, 'float32'), true));
+      if (!buffers.has(role)) {
+        // tf.variable keeps its own reference: the initial tensor is freed, or it leaks.
+        const init = tf.tensor(data, shape, 'float32');
+        this.params.set(key, tf.variable(init, true));
+        init.dispose();
+      }
     }
     const clamp = geometry.config.convClamp;
     this.layers = geometry.layers.map((spec) => {
