@@ -221,14 +221,15 @@ export async function project(
     const layersOfW = o.space === 'w' ? 1 : net.numWs;
     const wInit = new Float32Array(layersOfW * net.wDim);
     for (let l = 0; l < layersOfW; l++) wInit.set(wAvg, l * net.wDim);
-    const w = tf.variable(tf.tensor3d(wInit, [1, layersOfW, net.wDim]), true);
+    // Inside tidy: the initial tensors are freed (the variables keep their own references).
+    const w = tf.tidy(() => tf.variable(tf.tensor3d(wInit, [1, layersOfW, net.wDim]), true));
     vars.push(w);
     const rng = new Rng(o.seed);
     const noise = new Map<string, tf.Variable>();
     for (const [key, stored] of net.noiseMaps) {
       const side = Math.round(Math.sqrt(stored.length));
       const init = o.initialNoise === 'stored' ? stored : rng.normals(stored.length);
-      const v = tf.variable(tf.tensor2d(init, [side, side]), true);
+      const v = tf.tidy(() => tf.variable(tf.tensor2d(init, [side, side]), true));
       noise.set(key, v);
       vars.push(v);
     }
