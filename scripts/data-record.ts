@@ -6,11 +6,15 @@
  *
  *   npm run data:record -- /work/runs/t/00000-…/network-snapshot-000010.pkl --id stylegan3-t-procedural32 \
  *     --machine-note "2 cores shared with a second training run"
+ *   npm run data:record -- --readme-only     # after editing the manifest's `why`: regenerate README.md
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { setBackend, describeBackend, type BackendName } from '../src/generator/backend.js';
 import { recordSnapshot } from '../src/data/record.js';
-import { defaultDataDir } from '../src/data/trained.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { defaultDataDir, readManifest } from '../src/data/listing.js';
+import { readmeFromManifest } from '../src/data/readme.js';
 
 function int(name: string, min: number) {
   return (v: string) => {
@@ -33,10 +37,11 @@ const program = new Command()
   .name('data:record')
   .description('Add a training snapshot to data/: copy, record an image, measure, write manifest and README.')
   .argument(
-    '<snapshot>',
+    '[snapshot]',
     'network-snapshot-*.pkl inside a run folder (training_options.json, log.jsonl beside it)',
   )
-  .requiredOption('--id <id>', 'entry id: lower-case letters, digits and -')
+  .option('--id <id>', 'entry id: lower-case letters, digits and - (required with a snapshot)')
+  .option('--readme-only', 'only regenerate README.md from the manifest (after editing its why text)')
   .option('--dir <folder>', 'data folder', defaultDataDir())
   .option(
     '--data-seed <n>',
@@ -60,7 +65,8 @@ const program = new Command()
 program.parse();
 const [snapshot] = program.args;
 const o = program.opts<{
-  id: string;
+  id?: string;
+  readmeOnly?: boolean;
   dir: string;
   dataSeed: number;
   dataCount?: number;
@@ -78,8 +84,18 @@ const t0 = Date.now();
 const log = (line: string) =>
   process.stderr.write(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
 try {
+  if (o.readmeOnly) {
+    const m = readManifest({ dir: o.dir });
+    if (!m) throw new RangeError(`--dir ${o.dir} has no manifest.json`);
+    writeFileSync(join(o.dir, 'README.md'), readmeFromManifest(m));
+    log(`wrote ${join(o.dir, 'README.md')}`);
+    process.exit(0);
+  }
+  if (!snapshot) throw new RangeError('give a snapshot (network-snapshot-*.pkl) or --readme-only');
+  const id = o.id;
+  if (!id) throw new RangeError('--id is required with a snapshot');
   log(`backend: ${describeBackend(await setBackend(o.backend as BackendName))}`);
-  const e = await recordSnapshot({ ...o, snapshot, log });
+  const e = await recordSnapshot({ ...o, id, snapshot, log });
   const m = e.metrics;
   console.log(
     `${e.id}: ${e.family}, ${e.train.kimg} kimg, SWD×10³ ${m.swd.trained.average.toFixed(2)} (untrained ${m.swd.untrained.average.toFixed(2)}), ` +

@@ -17,7 +17,12 @@ import type { ConfigName, StyleGAN2ConfigName } from '../generator/config.js';
 import { PAPER_SOURCE, paperLadderRow } from '../metrics/paper.js';
 import type { Figure } from '../viz/style.js';
 import { LAYERS_API } from '../report/layers-api.js';
-import { measureConfig, renderBudget, type MeasuredConfig } from '../report/measure.js';
+import {
+  measureConfig,
+  renderBudget,
+  type MeasureConfigOptions,
+  type MeasuredConfig,
+} from '../report/measure.js';
 import { buildFromSource, measureInWorkers, type GeneratorSource } from '../report/parallel.js';
 import { reportHtml } from '../report/page.js';
 import { formatSeconds, reportProgress } from '../report/progress.js';
@@ -73,6 +78,8 @@ interface Job {
   weight: number;
   /** For the trained section: which listing, and whether this is the trained or the untrained one. */
   trained?: { index: number; which: 'trained' | 'untrained' };
+  /** EQ recorded in the manifest (trained section), shown instead of measured. */
+  recordedEq?: MeasureConfigOptions['recordedEq'];
 }
 
 /** Run the report; returns the JSON object it wrote. */
@@ -116,7 +123,8 @@ export async function runReport(opts: ReportOptions): Promise<ReportJson> {
     }
   }
   // Trained networks of data/ (listing only: nothing is loaded until measured), each beside the
-  // untrained network of its config.
+  // untrained network of its config. Their EQ comes from the manifest (recorded over more latents
+  // than the report uses, checked by data:check): measuring it again would be most of their cost.
   const listings = opts.weights || opts.trained === false ? [] : trainedNetworks({ dir: opts.dataDir });
   listings.forEach((l, index) => {
     const e = l.entry;
@@ -126,6 +134,7 @@ export async function runReport(opts: ReportOptions): Promise<ReportJson> {
       source: { weights: l.path },
       weight: 1,
       trained: { index, which: 'trained' },
+      recordedEq: { ...e.metrics.eq.trained, samples: e.metrics.eq.samples },
     });
     jobs.push({
       config: `untrained-${e.id}`,
@@ -138,6 +147,7 @@ export async function runReport(opts: ReportOptions): Promise<ReportJson> {
       },
       weight: 1,
       trained: { index, which: 'untrained' },
+      recordedEq: { ...e.metrics.eq.untrained, samples: e.metrics.eq.samples },
     });
   });
   if (listings.length)
@@ -167,6 +177,7 @@ export async function runReport(opts: ReportOptions): Promise<ReportJson> {
     images: opts.images,
     frames: opts.frames,
     seed: opts.seed,
+    recordedEq: j.recordedEq,
   });
   const finished = (i: number, m: MeasuredConfig) => {
     const j = jobs[i];

@@ -39,6 +39,11 @@ export interface MeasureConfigOptions {
   seed: number;
   /** The per-layer API, or null when unavailable. */
   layersApi: LayersApi | null;
+  /**
+   * EQ numbers already measured (a trained network's manifest record, verified by `data:check`):
+   * shown instead of measuring them again, which is most of a config's renders.
+   */
+  recordedEq?: { eqt: number | null; eqt_frac: number | null; eqr: number | null; samples: number };
   /** Work fraction (0…1) of this config and what runs. */
   onProgress?: (fraction: number, note: string) => void;
 }
@@ -98,7 +103,7 @@ export async function measureConfig(gen: AnyGenerator, o: MeasureConfigOptions):
   const transformable = !sg2 || gen.config.input === 'fourier';
   const view: ReportView = sg2 ? styleGAN2View(gen) : (gen as Generator);
   const useLayers = o.layersApi !== null;
-  const budget = renderBudget(o, useLayers);
+  const budget = renderBudget({ ...o, samples: o.recordedEq ? 0 : o.samples }, useLayers);
   let done = 0;
   const progress = (units: number, note: string) => {
     o.onProgress?.(Math.min(1, (done + units) / budget), note);
@@ -126,15 +131,16 @@ export async function measureConfig(gen: AnyGenerator, o: MeasureConfigOptions):
   progress(0, `images ${o.images}/${o.images} (${msPerImage.toFixed(0)} ms/image)`);
 
   // Equivariance metrics.
-  const eq = transformable
-    ? await equivariance(gen, {
-        samples: o.samples,
-        seed: o.seed,
-        batch: 4,
-        onProgress: (d, total) => progress(4 * d, `EQ ${d}/${total} latents`),
-      })
-    : null;
-  done += 4 * o.samples;
+  const eq =
+    transformable && !o.recordedEq
+      ? await equivariance(gen, {
+          samples: o.samples,
+          seed: o.seed,
+          batch: 4,
+          onProgress: (d, total) => progress(4 * d, `EQ ${d}/${total} latents`),
+        })
+      : null;
+  if (!o.recordedEq) done += 4 * o.samples;
 
   // Strips for the first latent.
   const ws0 = tf.slice(ws, [0, 0, 0], [1, -1, -1]) as tf.Tensor3D;
@@ -199,7 +205,9 @@ export async function measureConfig(gen: AnyGenerator, o: MeasureConfigOptions):
       alias,
       eq: eq
         ? { eqt: eq.eqt!, eqt_frac: eq.eqt_frac!, eqr: eq.eqr!, samples: eq.samples, note: null }
-        : { eqt: null, eqt_frac: null, eqr: null, samples: 0, note: NO_TRANSFORMABLE_INPUT },
+        : transformable && o.recordedEq
+          ? { ...o.recordedEq, note: null }
+          : { eqt: null, eqt_frac: null, eqr: null, samples: 0, note: NO_TRANSFORMABLE_INPUT },
       paper,
       strips,
       stripsNote: transformable ? null : NO_TRANSFORMABLE_INPUT,

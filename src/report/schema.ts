@@ -113,7 +113,8 @@ export interface ConfigReport {
 
 /**
  * A trained network of `data/` in the report, beside the untrained network of the same config (the
- * run's kwargs with the seeded weights training started from), both measured here like the ladder.
+ * run's kwargs with the seeded weights training started from): images, strips and spectra rendered
+ * here like the ladder's; EQ (in `trained.eq` / `untrained.eq`) and SWD as the manifest records them.
  */
 export interface TrainedReportJson {
   /** Manifest id. */

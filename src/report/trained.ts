@@ -1,7 +1,7 @@
 /**
  * The report's trained-network part: each network of `data/` beside the untrained network of the
- * same config (the weights its training started from), both measured by the report exactly like the
- * ladder. Everything trained carries the label "trained on the procedural set, N kimg", everything
+ * same config (the weights its training started from), both rendered by the report like the ladder
+ * (images, strips, spectra), with the EQ and SWD that `data:record` measured. Everything trained carries the label "trained on the procedural set, N kimg", everything
  * untrained "random weights", so no number of one can be read as the other's.
  */
 import { escapeHtml } from '../viz/render/html.js';
@@ -14,7 +14,8 @@ export function trainedLabel(e: { train: { kimg: number } }): string {
   return `trained on the procedural set, ${e.train.kimg} kimg`;
 }
 
-const signed = (v: number | null) => (v === null ? '–' : `${v >= 0 ? '+' : ''}${v.toFixed(2)}`);
+const signed = (v: number | null, digits: number) =>
+  v === null ? '–' : `${v >= 0 ? '+' : ''}${v.toFixed(digits)}`;
 
 function eqCells(eq: EqJson, k: 'eqt' | 'eqt_frac' | 'eqr'): string {
   return eq.note ? `<span title="${escapeHtml(eq.note)}">–</span>` : db(eq[k]);
@@ -46,13 +47,13 @@ export function trainedTableHtml(trained: readonly TrainedReportJson[]): string 
           (i === 0
             ? `<td rowspan="${n}"><b>${escapeHtml(t.id)}</b><br>${escapeHtml(t.label)}</td><td rowspan="${n}">${escapeHtml(t.family)}</td>`
             : '') +
-          `<td>${name}, ${t.trained.eq.samples} latents</td><td>${eqCells(t.trained.eq, k)}</td><td>${eqCells(t.untrained.eq, k)}</td>` +
-          `<td>${a !== null && b !== null ? signed(a - b) : '–'}</td><td>${num(paper?.[k], 4)}</td></tr>`,
+          `<td>${name}, ${t.trained.eq.samples} latents (manifest)</td><td>${eqCells(t.trained.eq, k)}</td><td>${eqCells(t.untrained.eq, k)}</td>` +
+          `<td>${a !== null && b !== null ? signed(a - b, 1) : '–'}</td><td>${num(paper?.[k], 4)}</td></tr>`,
       );
     });
     rows.push(
       `<tr><td>SWD×10³ (lower is better; ${t.swd.images} images, manifest)</td><td>${t.swd.trained.toFixed(2)}</td>` +
-        `<td>${t.swd.untrained.toFixed(2)}</td><td>${signed(t.swd.trained - t.swd.untrained)}</td><td>–</td></tr>`,
+        `<td>${t.swd.untrained.toFixed(2)}</td><td>${signed(t.swd.trained - t.swd.untrained, 2)}</td><td>–</td></tr>`,
     );
   }
   const notes = [...new Set(trained.filter((t) => t.trained.eq.note).map((t) => t.trained.eq.note!))].map(
@@ -72,7 +73,9 @@ export function trainedPartHtml(
     '<p class="caveat">These networks were <b>trained on the procedural set</b> (objects with fine detail that ' +
       'moves with them) with <code>aliasfree train</code>, for the kimg each label gives — far shorter than the ' +
       "paper's FFHQ-U runs. Each is shown beside <b>random weights</b> of the same config: the seeded weights its " +
-      'training started from. Both are measured here with the same latents as the ladder below.</p>',
+      'training started from. Images, strips and spectra are rendered here with the same latents as the ladder ' +
+      'below; EQ and SWD are the numbers <code>npm run data:record</code> measured (more latents than the report ' +
+      'uses; <code>npm run data:check</code> recomputes them).</p>',
     trainedTableHtml(trained),
   ];
   for (const t of trained) {
