@@ -189,3 +189,38 @@ test('a StyleGAN3 pool rejects the StyleGAN2 noise options', async () => {
     gen.dispose();
   }
 });
+
+test('StyleGAN2Generator.synthesisPart: one part equals synthesis, frees its tensors; random noise needs a seed to split', async () => {
+  const gen = await golden();
+  try {
+    const z = tf.tensor2d(Float32Array.from(new Rng(2).normals(2 * gen.config.zDim)), [2, gen.config.zDim]);
+    const ws = gen.mapping(z, { psi: 0.9 });
+    let steps = 0;
+    const whole = (step: number, slice: tf.Tensor4D, bounds: number[]) => {
+      assert.equal(step, steps++);
+      assert.deepEqual(bounds, [0, slice.shape[3]]);
+      return slice.clone();
+    };
+    const opts = { noiseMode: 'random', noiseSeed: 4 } as const;
+    tf.dispose(gen.synthesisPart(ws, opts, 0, 1, whole)!); // first call prepares the sliced layers
+    steps = 0;
+    const before = tf.memory().numTensors;
+    const part = gen.synthesisPart(ws, opts, 0, 1, whole)!;
+    assert.equal(tf.memory().numTensors, before + 1, 'only the image is left');
+    assert.equal(steps, 1 + 2 * (gen.layout.blocks.length - 1), 'one exchange per conv layer');
+    const { image } = gen.synthesis(ws, opts);
+    const r = compare(image.dataSync(), part.dataSync());
+    assert.ok(r.max > 0.01 && r.err <= 1e-6 * r.max, `synthesisPart vs synthesis: ${r.err}`);
+    assert.throws(
+      () => gen.synthesisPart(ws, { noiseMode: 'random' }, 0, 2, whole),
+      /channel-split synthesis with noiseMode 'random' needs a noiseSeed/,
+    );
+    assert.throws(
+      () => gen.synthesisPart(ws, {}, 2, 2, whole),
+      /part must be an integer in \[0, parts\), got part 2 of 2/,
+    );
+    tf.dispose([z, ws, part, image]);
+  } finally {
+    gen.dispose();
+  }
+});
