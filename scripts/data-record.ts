@@ -1,8 +1,12 @@
 /**
- * `npm run data:record -- RUN/network-snapshot-NNNNNN.pkl --id ID [options]`: add a training snapshot
- * to `data/` (or `--dir`): copy the official pickle, record an image, measure SWD and EQ beside the
- * untrained network of the same config, write the manifest entry and regenerate data/README.md
- * (src/data/record.ts). Progress on stderr; the new entry's summary on stdout.
+ * `npm run data:record -- SNAPSHOT_OR_RUN… [options]`: add training snapshots to `data/` (or `--dir`):
+ * for each, copy the official pickle, record an image, measure SWD and EQ beside the untrained
+ * network of the same config, write the manifest entry and regenerate data/README.md
+ * (src/data/record.ts). A run folder stands for its latest snapshot; the id defaults to
+ * `<cfg>-<data set>` (`--id` names a single snapshot's). Progress on stderr; a summary line per
+ * network on stdout.
+ *
+ *   npm run data:record -- /work/runs/t/00000-… /work/runs/a/00000-… --machine-note "…"
  *
  *   npm run data:record -- /work/runs/t/00000-…/network-snapshot-000010.pkl --id stylegan3-t-procedural32 \
  *     --machine-note "2 cores shared with a second training run"
@@ -37,10 +41,13 @@ const program = new Command()
   .name('data:record')
   .description('Add a training snapshot to data/: copy, record an image, measure, write manifest and README.')
   .argument(
-    '[snapshot]',
-    'network-snapshot-*.pkl inside a run folder (training_options.json, log.jsonl beside it)',
+    '[snapshots...]',
+    'network-snapshot-*.pkl inside a run folder (training_options.json, log.jsonl beside it), or the run folder (its latest snapshot)',
   )
-  .option('--id <id>', 'entry id: lower-case letters, digits and - (required with a snapshot)')
+  .option(
+    '--id <id>',
+    'entry id of a single snapshot (default <cfg>-<data set>): lower-case letters, digits and -',
+  )
   .option('--readme-only', 'only regenerate README.md from the manifest (after editing its why text)')
   .option('--dir <folder>', 'data folder', defaultDataDir())
   .option(
@@ -63,7 +70,7 @@ const program = new Command()
   .option('--seed <n>', 'seed of the SWD and EQ draws', int('--seed', 0), 0)
   .option('--backend <name>', 'tfjs backend (wasm, cpu, tensorflow)', 'wasm');
 program.parse();
-const [snapshot] = program.args;
+const snapshots = program.args;
 const o = program.opts<{
   id?: string;
   readmeOnly?: boolean;
@@ -91,16 +98,19 @@ try {
     log(`wrote ${join(o.dir, 'README.md')}`);
     process.exit(0);
   }
-  if (!snapshot) throw new RangeError('give a snapshot (network-snapshot-*.pkl) or --readme-only');
-  const id = o.id;
-  if (!id) throw new RangeError('--id is required with a snapshot');
+  if (snapshots.length === 0)
+    throw new RangeError('give snapshots (network-snapshot-*.pkl or run folders) or --readme-only');
+  if (o.id && snapshots.length > 1)
+    throw new RangeError('--id names one snapshot; several take their default ids');
   log(`backend: ${describeBackend(await setBackend(o.backend as BackendName))}`);
-  const e = await recordSnapshot({ ...o, id, snapshot, log });
-  const m = e.metrics;
-  console.log(
-    `${e.id}: ${e.family}, ${e.train.kimg} kimg, SWD×10³ ${m.swd.trained.average.toFixed(2)} (untrained ${m.swd.untrained.average.toFixed(2)}), ` +
-      `EQ-T ${m.eq.trained.eqt?.toFixed(2) ?? '–'} dB (untrained ${m.eq.untrained.eqt?.toFixed(2) ?? '–'} dB)`,
-  );
+  for (const snapshot of snapshots) {
+    const e = await recordSnapshot({ ...o, snapshot, log });
+    const m = e.metrics;
+    console.log(
+      `${e.id}: ${e.family}, ${e.train.kimg} kimg, SWD×10³ ${m.swd.trained.average.toFixed(2)} (untrained ${m.swd.untrained.average.toFixed(2)}), ` +
+        `EQ-T ${m.eq.trained.eqt?.toFixed(2) ?? '–'} dB (untrained ${m.eq.untrained.eqt?.toFixed(2) ?? '–'} dB)`,
+    );
+  }
 } catch (e) {
   process.stderr.write(`data:record: ${(e as Error).message}\n`);
   process.exit(1);

@@ -8,7 +8,17 @@
  * Every file is written atomically (temporary name, then rename) and the manifest last, so a run
  * that dies leaves the previous manifest and README valid: at worst an unreferenced new pickle.
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { cpus, loadavg, platform } from 'node:os';
 import { encodeNpy } from '../io/npy.js';
@@ -26,15 +36,27 @@ import {
 } from './manifest.js';
 import { eqValueOf, equivarianceBatches, proceduralReals, swdAgainst, transformable } from './metrics.js';
 import { readmeFromManifest } from './readme.js';
-import { datasetCommand, familyOf, parseTrainingLog, snapshotKimg, trainCommandFrom, wallSecondsTo } from './run-folder.js';
+import {
+  datasetCommand,
+  defaultId,
+  familyOf,
+  latestSnapshot,
+  parseTrainingLog,
+  snapshotKimg,
+  trainCommandFrom,
+  wallSecondsTo,
+} from './run-folder.js';
 import { generatorKwargs, manifestPath, readManifest, renderRecorded, sha256File, untrainedGenerator } from './trained.js';
 
 /** Options of `recordSnapshot` (the script's flags). */
 export interface RecordOptions {
-  /** `network-snapshot-*.pkl` inside a run folder (with `training_options.json`, `log.jsonl`). */
+  /**
+   * `network-snapshot-*.pkl` inside a run folder (with `training_options.json`, `log.jsonl`), or the
+   * run folder itself: its latest snapshot.
+   */
   snapshot: string;
-  /** Entry id (`[a-z0-9-]+`); also the base name of the copied files. */
-  id: string;
+  /** Entry id (`[a-z0-9-]+`; default `<cfg>-<data set name>`); also the base name of the copied files. */
+  id?: string;
   /** Data folder to write (default: the package's `data/`). */
   dir: string;
   /** Seed of the procedural set (`aliasfree dataset --seed`, default 0). */
@@ -89,13 +111,20 @@ const NO_EQ: EqValue = { eqt: null, eqt_frac: null, eqr: null };
 /** Record one snapshot into `o.dir` (see the module comment); returns the new entry. */
 export async function recordSnapshot(o: RecordOptions): Promise<TrainedEntry> {
   const log = o.log ?? (() => {});
-  const snapshot = resolve(o.snapshot);
+  let snapshot = resolve(o.snapshot);
+  if (existsSync(snapshot) && statSync(snapshot).isDirectory()) {
+    const latest = latestSnapshot(readdirSync(snapshot));
+    if (!latest) throw new RangeError(`snapshot: run folder ${o.snapshot} holds no network-snapshot-*.pkl`);
+    snapshot = join(snapshot, latest);
+  }
   if (!existsSync(snapshot) || !statSync(snapshot).isFile())
-    throw new RangeError(`snapshot ${JSON.stringify(o.snapshot)} is not a file`);
-  if (!/^[a-z0-9][a-z0-9-]*$/.test(o.id))
-    throw new RangeError(`id must be lower-case letters, digits and '-', got ${JSON.stringify(o.id)}`);
+    throw new RangeError(`snapshot ${JSON.stringify(o.snapshot)} is neither a file nor a run folder`);
   const runDir = dirname(snapshot);
   const options = readJson(join(runDir, 'training_options.json'), 'training options');
+  const id = o.id ?? defaultId(options);
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(id))
+    throw new RangeError(`id must be lower-case letters, digits and '-', got ${JSON.stringify(id)}`);
+  log(`${id}: ${snapshot}`);
   const gKwargs = generatorKwargs(options, join(runDir, 'training_options.json'));
   const sidecarPath = snapshot.replace(/\.pkl$/, '.json');
   const sidecar = existsSync(sidecarPath) ? readJson(sidecarPath, 'snapshot sidecar') : null;
@@ -123,8 +152,8 @@ export async function recordSnapshot(o: RecordOptions): Promise<TrainedEntry> {
 
   mkdirSync(o.dir, { recursive: true });
   const previous: TrainedManifest = readManifest({ dir: o.dir }) ?? emptyManifest();
-  const file = `${o.id}.pkl`;
-  const imageFile = `${o.id}.image.npy`;
+  const file = `${id}.pkl`;
+  const imageFile = `${id}.image.npy`;
   log(`copy ${snapshot} → ${join(o.dir, file)} (${(statSync(snapshot).size / 2 ** 20).toFixed(2)} MiB)`);
   copyAtomic(snapshot, join(o.dir, file));
 
@@ -169,7 +198,7 @@ export async function recordSnapshot(o: RecordOptions): Promise<TrainedEntry> {
       note: o.machineNote ?? '',
     };
     const entry: TrainedEntry = {
-      id: o.id,
+      id,
       file,
       sha256: sha256File(join(o.dir, file)),
       bytes: statSync(join(o.dir, file)).size,

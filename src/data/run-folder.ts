@@ -102,3 +102,31 @@ export function datasetCommand(ds: { count: number; resolution: number; seed: nu
     ` --out ${ds.out}`
   );
 }
+
+/**
+ * The latest snapshot among a run folder's file names: the highest `network-snapshot-NNNNNN.pkl`
+ * (the number is kimg, zero-padded, so the numeric maximum is the newest), or null when there is none.
+ */
+export function latestSnapshot(fileNames: readonly string[]): string | null {
+  let best: { name: string; kimg: number } | null = null;
+  for (const name of fileNames) {
+    const m = /^network-snapshot-(\d+)\.pkl$/.exec(name);
+    if (m && (!best || Number(m[1]) > best.kimg)) best = { name, kimg: Number(m[1]) };
+  }
+  return best?.name ?? null;
+}
+
+/**
+ * The default entry id of a run: its `--cfg` and the data set's base name
+ * (`stylegan3-t` + `procedural32.zip` → `stylegan3-t-procedural32`), lower-cased to the id alphabet.
+ */
+export function defaultId(options: Record<string, unknown>): string {
+  const data = String(options.data ?? '')
+    .split(/[\\/]/)
+    .pop()!
+    .replace(/\.zip$/i, '');
+  return `${String(options.cfg ?? 'network')}-${data}`
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+}

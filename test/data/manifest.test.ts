@@ -9,7 +9,9 @@ import assert from 'node:assert/strict';
 import { ManifestError, upsertEntry, validateManifest } from '../../src/data/manifest.js';
 import {
   datasetCommand,
+  defaultId,
   familyOf,
+  latestSnapshot,
   parseTrainingLog,
   snapshotKimg,
   trainCommandFrom,
@@ -99,6 +101,13 @@ test('run folder: wall time, kimg, family and commands', () => {
     trainCommandFrom(options),
     'aliasfree train --cfg stylegan3-t --data procedural32.zip --batch 8 --kimg 10 --tick 0.5 --snap 2 --cbase 512 --cmax 32 --z-dim 128 --w-dim 128 --seed 0',
   );
+  assert.equal(defaultId(options), 'stylegan3-t-procedural32');
+  assert.equal(defaultId({ cfg: 'stylegan2', data: 'C:\\runs\\My Set.ZIP' }), 'stylegan2-my-set');
+  assert.equal(
+    latestSnapshot(['fakes000010.png', 'network-snapshot-000009.pkl', 'network-snapshot-000010.pkl', 'network-snapshot-000002.pkl']),
+    'network-snapshot-000010.pkl',
+  );
+  assert.equal(latestSnapshot(['log.jsonl', 'network-snapshot-000001.json']), null);
   assert.equal(
     datasetCommand({ count: 2000, resolution: 32, seed: 0, channels: 3, out: 'procedural32.zip' }),
     'aliasfree dataset --procedural --count 2000 --resolution 32 --seed 0 --out procedural32.zip',
