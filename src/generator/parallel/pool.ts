@@ -35,7 +35,7 @@ import {
 import type { BackendName } from '../backend.js';
 import type { ResolvedConfig } from '../types.js';
 import { checkNoiseSeed } from '../stylegan2/synthesis.js';
-import type { StyleGAN2Generator } from '../stylegan2/generator.js';
+import { StyleGAN2Generator } from '../stylegan2/generator.js';
 import type { ResolvedStyleGAN2Config } from '../stylegan2/config.js';
 import type { NoiseMode } from '../stylegan2/synthesis.js';
 
@@ -170,7 +170,7 @@ export class GeneratorPool {
     const activation = Math.max(0, ...splitLayers.map((L) => L.size * L.size * L.channels));
     const weights: PoolWorkerState = { initKwargs: gen.initKwargs, state: [...gen.stateDict()], backend };
     const init: PoolWorkerInit =
-      'network' in gen
+      gen instanceof StyleGAN2Generator
         ? { network: 'stylegan2', config: gen.config, ...weights }
         : { network: 'stylegan3', config: gen.config, ...weights };
     const slots: Slot[] = [];
@@ -335,7 +335,7 @@ function randomSeed(): number {
  * StyleGAN2's conv0 and conv1 of every block (ToRGB runs whole on part 0).
  */
 function splitLayerSizes(gen: Generator | StyleGAN2Generator): { size: number; channels: number }[] {
-  if ('network' in gen)
+  if (gen instanceof StyleGAN2Generator)
     return gen.layout.blocks.flatMap((b) =>
       [b.conv0, b.conv1].flatMap((L) => (L ? [{ size: L.resolution, channels: L.outChannels }] : [])),
     );
