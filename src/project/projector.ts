@@ -312,7 +312,8 @@ export async function project(
       ws = tf.clone(best.ws);
       noiseOut = best.noise;
     } else {
-      ws = tf.tidy(() => broadcast(w));
+      // A copy: in space w+ broadcast(w) is the variable itself, which is freed below.
+      ws = tf.tidy(() => tf.clone(broadcast(w)));
       noiseOut = noise;
     }
     const image = net.render(ws, noiseOut);
