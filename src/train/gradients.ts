@@ -3,10 +3,12 @@
  * `ensureGradients()` (src/generator/ops/gradients.ts) registers, plus the few kernels only the
  * training forwards use (Sin and Cos of the Fourier-feature input layer; Sigmoid and Sign reach
  * the loss through softplus) and zero gradients for comparisons. (The Conv2D gradient, made of
- * forward convolutions, is `ensureGradients`'s.)
+ * forward convolutions, is `ensureGradients`'s.) On the wasm backend it also installs the faster `Identity`
+ * and `LeakyRelu` kernels of `installWasmKernelOverrides` (same values).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ensureGradients } from '../generator/ops/gradients.js';
+import { installWasmKernelOverrides } from './wasm-kernel-overrides.js';
 
 const EXTRA_MODULES = ['Sin_grad', 'Cos_grad', 'Sigmoid_grad', 'Sign_grad', 'Elu_grad'] as const;
 
@@ -48,6 +50,7 @@ export function ensureTrainingGradients(): Promise<void> {
   if (!ready) {
     ready = (async () => {
       await ensureGradients();
+      installWasmKernelOverrides();
       registerZeroGradients();
       for (const name of EXTRA_MODULES) {
         let mod: Record<string, unknown>;

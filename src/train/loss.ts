@@ -22,6 +22,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ensureTrainingGradients } from './gradients.js';
+import { installWasmKernelOverrides } from './wasm-kernel-overrides.js';
 import type { Discriminator } from './discriminator.js';
 import { Rng } from '../generator/rng.js';
 import { mbstdSubBatches } from './mbstd-groups.js';
@@ -202,6 +203,7 @@ export async function lossPhase(
   opts: LossPhaseOptions,
 ): Promise<LossPhaseResult> {
   await ensureTrainingGradients();
+  installWasmKernelOverrides(); // (again: the wasm backend may have been set up after the first call)
   if (
     !G ||
     !(G.params instanceof Map) ||

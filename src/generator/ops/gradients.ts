@@ -14,7 +14,8 @@
  * plain loop; those two gradients are therefore registered here with both backward products
  * written as forward convolutions (see `convGrads`: XNNPACK runs them, and they are
  * differentiable again, so second derivatives — R1 — work). This is the only Conv2D gradient of
- * the project; training uses it as well.
+ * the project; training uses it as well. LeakyRelu and ClipByValue get gradients made of float
+ * ops only (same values as tfjs-core's; see `LEAKY_RELU_GRAD`, `CLIP_BY_VALUE_GRAD`).
  *
  * Those modules use extension-less relative imports, which the TypeScript loader of this
  * checkout (tsx) and bundlers resolve; plain Node ESM does not. When they cannot be loaded the
@@ -81,6 +82,9 @@ const GRADIENT_MODULES = [
 
 let ready: Promise<void> | null = null;
 
+/** Kernels whose gradient is defined in this file instead of tfjs-core's module. */
+const OWN_GRADIENTS = new Set(['Conv2D', 'Conv2DBackpropInput', 'LeakyRelu', 'ClipByValue']);
+
 /**
  * Register tfjs-core's gradient functions once (idempotent; later calls return the same promise).
  * Throws an Error naming the module that could not be loaded.
@@ -107,13 +111,12 @@ export function ensureGradients(): Promise<void> {
             typeof cfg.kernelName === 'string' &&
             typeof cfg.gradFunc === 'function'
           ) {
-            if (cfg.kernelName !== 'Conv2D' && cfg.kernelName !== 'Conv2DBackpropInput')
-              tf.registerGradient(cfg);
+            if (!OWN_GRADIENTS.has(cfg.kernelName)) tf.registerGradient(cfg);
           }
         }
       }
-      tf.registerGradient(CONV2D_GRAD);
-      tf.registerGradient(CONV2D_BACKPROP_INPUT_GRAD);
+      for (const g of [CONV2D_GRAD, CONV2D_BACKPROP_INPUT_GRAD, LEAKY_RELU_GRAD, CLIP_BY_VALUE_GRAD])
+        tf.registerGradient(g);
     })();
   }
   return ready;
@@ -252,6 +255,51 @@ const CONV2D_BACKPROP_INPUT_GRAD: tf.GradConfig = {
     return {
       dy: () => tf.conv2d(g, filter, a.strides, a.pad as never, 'NHWC', 1, a.dimRoundingMode),
       filter: () => convGrads(g, filter, dy, a).filter(),
+    };
+  },
+};
+
+/**
+ * LeakyRelu: ∂/∂x = dy·step(x, α) (step = 1 where x > 0, else α). tfjs-core's version,
+ * where(x > 0, dy, dy·α), needs a boolean comparison and a select, which on the wasm backend cost
+ * ~25× a float multiply; the products dy·1 and dy·α are the same bits. Differentiable again (the
+ * step has a zero gradient), as second-order penalties need.
+ */
+const LEAKY_RELU_GRAD: tf.GradConfig = {
+  kernelName: 'LeakyRelu',
+  inputsToSave: ['x'],
+  gradFunc: (dy, saved, attrs) => {
+    const [x] = saved;
+    const alpha = (attrs as unknown as { alpha: number }).alpha;
+    return { x: () => tf.mul(dy as tf.Tensor, tf.step(x, alpha)) };
+  },
+};
+
+/**
+ * ClipByValue: ∂/∂x = dy where min ≤ x ≤ max, else 0 — as tfjs-core's (inclusive bounds), but
+ * with float ops only: m_out = step(x − max) + step(min − x) is 1 exactly where x is outside
+ * (x − max > 0 ⇔ x > max in IEEE arithmetic), and dy − dy·m_out is dy inside and ±0 outside
+ * (NaN where dy is ±∞; Adam zeroes NaN gradients). With min = −max one test suffices:
+ * step(|x| − max). Boolean comparisons and selects cost ~25× a float op on the wasm backend.
+ */
+const CLIP_BY_VALUE_GRAD: tf.GradConfig = {
+  kernelName: 'ClipByValue',
+  inputsToSave: ['x'],
+  gradFunc: (dy, saved, attrs) => {
+    const [x] = saved;
+    const { clipValueMin: lo, clipValueMax: hi } = attrs as unknown as {
+      clipValueMin: number;
+      clipValueMax: number;
+    };
+    return {
+      x: () => {
+        const g = dy as tf.Tensor;
+        const out =
+          lo === -hi
+            ? tf.step(tf.sub(tf.abs(x), hi))
+            : tf.add(tf.step(tf.sub(x, hi)), tf.step(tf.sub(lo, x)));
+        return tf.sub(g, tf.mul(g, out));
+      },
     };
   },
 };
