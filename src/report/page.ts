@@ -72,7 +72,8 @@ function configSection(c: ConfigReport, assets: Map<string, Buffer>, fig: Figure
       `${c.msPerImage.toFixed(0)} ms/image; ` +
       (c.eq.note
         ? `EQ-T / EQ-T<sub>frac</sub> / EQ-R – (${escapeHtml(c.eq.note)})`
-        : `EQ-T ${db(c.eq.eqt)} dB, EQ-T<sub>frac</sub> ${db(c.eq.eqt_frac)} dB, EQ-R ${db(c.eq.eqr)} dB over ${c.eq.samples} latents`) +
+        : `EQ-T ${db(c.eq.eqt)} dB, EQ-T<sub>frac</sub> ${db(c.eq.eqt_frac)} dB, EQ-R ${db(c.eq.eqr)} dB over ${c.eq.samples} latents` +
+          (/^(un)?trained-/.test(c.config) ? ' (as data:record measured them, data/manifest.json)' : '')) +
       (c.alias
         ? `; mean alias ${db(c.alias.meanAliasDb)} dB (worst ${escapeHtml(c.alias.worstLayer ?? '–')})`
         : '') +
