@@ -2,12 +2,14 @@
  * NumPy `.npz` archives (what `np.savez` writes and `np.load` reads): an uncompressed ZIP whose
  * members are `.npy` files named `<key>.npy`.
  */
-import { encodeNpy, type NpyData } from '../io/npy.js';
+import { encodeNpy } from '../io/npy.js';
 import { writeZip } from '../train/dataset/zip.js';
 
 /** One array of an archive. */
 export interface NpzArray {
-  data: NpyData;
+  /** The values, row-major (the `.npy` dtypes the writer knows). */
+  data: Float32Array | Float64Array | Int32Array | Uint8Array;
+  /** The array's shape. */
   shape: readonly number[];
 }
 
