@@ -1,6 +1,6 @@
 /**
  * Generator benchmarks (wasm backend unless ALIASFREE_BACKEND says otherwise): StyleGAN2-256
- * (config A, batch 1, bench/stylegan2.ts), StyleGAN3-T and -R at 256² and T at 1024², batch 1 and 4. Reports ms per image, images/s, the analytic FLOP count of
+ * (config A, bench/stylegan2.ts: one thread at batch 1 and 2, two workers), StyleGAN3-T and -R at 256² and T at 1024², batch 1 and 4. Reports ms per image, images/s, the analytic FLOP count of
  * one forward per image (2 × multiply–accumulates of the mapping, Fourier-feature mix, affines,
  * modulated convs and the polyphase/separable or radial filter passes, counted from the geometry)
  * and the achieved GFLOP/s. Baseline: the official PyTorch code on this machine's CPU (per image):
