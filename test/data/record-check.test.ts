@@ -190,3 +190,42 @@ test('a changed, truncated or missing file fails with a message naming it', asyn
   writeFileSync(join(tmp, 'bad', 'manifest.json'), '{"schema": "aliasfree-trained/1"}');
   assert.throws(() => readManifest({ dir: join(tmp, 'bad') }), /manifest\.json: why must be a string/);
 });
+
+test('a StyleGAN2 (config A) snapshot: no EQ ("–" with the reason), noise const image, SWD checked', async () => {
+  const s2 = join(import.meta.dirname, '..', 'golden', 'stylegan2', 's2_32');
+  const run = join(tmp, '00001-stylegan2-fixture');
+  mkdirSync(run);
+  copyFileSync(join(s2, 'network.pkl'), join(run, 'network-snapshot-000001.pkl'));
+  writeFileSync(
+    join(run, 'training_options.json'),
+    JSON.stringify({
+      cfg: 'stylegan2',
+      batch: 4,
+      kimg: 1,
+      tick: 1,
+      snap: 1,
+      seed: 0,
+      data: join(tmp, 'fixture16.zip'),
+      G_kwargs: JSON.parse(readFileSync(join(s2, 'init_kwargs.json'), 'utf8')),
+      training_set_kwargs: { max_size: 16, resolution: 32 },
+    }),
+  );
+  writeFileSync(join(run, 'log.jsonl'), '{"tick":0,"kimg":1.0,"tick_seconds":30,"timestamp":130}\n');
+  const dataA = join(tmp, 'data-a');
+  // The run folder stands for its latest snapshot; the id defaults to <cfg>-<data set>.
+  const e = await recordSnapshot({ snapshot: run, dir: dataA, swdImages: 16, eqSamples: 8 });
+  assert.equal(e.id, 'stylegan2-fixture16');
+  assert.equal(e.family, 'A');
+  assert.equal(e.network, 'stylegan2');
+  assert.equal(e.image.noiseMode, 'const');
+  assert.deepEqual(e.metrics.eq.trained, { eqt: null, eqt_frac: null, eqr: null });
+  assert.equal(e.metrics.eq.samples, 0);
+  assert.match(e.metrics.eq.note!, /no transformable input/);
+  assert.match(readFileSync(join(dataA, 'README.md'), 'utf8'), /\| stylegan2-fixture16 \| A \| 32² \| 1 \| 1 min \|[^|]+\| – \/ – \|/);
+  const [l] = trainedNetworks({ dir: dataA });
+  const rows = compareWithManifest(l.entry, await measureForCheck(l, { dir: dataA }));
+  assert.deepEqual(
+    rows.map((r) => `${r.metric}/${r.network}/${r.ok}`),
+    ['image/trained/true', 'swd/trained/true', 'swd/untrained/true'],
+  );
+});
