@@ -193,12 +193,13 @@ const fmt = (v: number) => (Math.abs(v) !== 0 && Math.abs(v) < 1e-3 ? v.toExpone
 /** A plain-text table of check rows (one line per compared number, then a summary). */
 export function formatCheckTable(rows: readonly CheckRow[]): string {
   const head = ['network', 'metric', 'of', 'recorded', 'measured', '|Δ|', 'tolerance', 'used', 'ok'];
+  // The image row compares pixels: its one number is the relative difference (recorded: the .npy).
   const body = rows.map((r) => [
     r.id,
     r.metric,
     r.network,
-    fmt(r.recorded),
-    fmt(r.measured),
+    r.metric === 'image' ? '.npy' : fmt(r.recorded),
+    r.metric === 'image' ? '(pixels)' : fmt(r.measured),
     fmt(Math.abs(r.measured - r.recorded)),
     fmt(r.tolerance),
     r.detail,

@@ -172,6 +172,7 @@ export async function recordSnapshot(o: RecordOptions): Promise<TrainedEntry> {
     log(`SWD: regenerating ${swdImages} of the ${count} training images (procedural, seed ${dataSeed})…`);
     const reals = proceduralReals(dataset, swdImages, seed);
     const swdOpts = { images: swdImages, seed, psi: 1 };
+    log(`SWD: ${swdImages} generated images per network, then the Laplacian-pyramid distances…`);
     const swdTrained = await swdAgainst(trained, reals, swdOpts);
     log(`SWD×10³ trained ${swdTrained.average.toFixed(2)}`);
     const swdUntrained = await swdAgainst(untrained, reals, swdOpts);

@@ -9,7 +9,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { runReport } from '../../src/cli/report.js';
+import { chromiumAvailable, closeRenderer, withPage } from '../../src/viz/index.js';
 import type { ReportJson } from '../../src/report/schema.js';
 import { fixtureDataDir } from './fixture.js';
 
@@ -21,7 +23,10 @@ before(async () => {
   data = join(tmp, 'data');
   await fixtureDataDir(data);
 });
-after(() => rmSync(tmp, { recursive: true, force: true }));
+after(async () => {
+  await closeRenderer();
+  rmSync(tmp, { recursive: true, force: true });
+});
 
 const base = {
   configs: ['T' as const],
@@ -81,6 +86,26 @@ test('the report shows the trained network beside its random weights, clearly la
   // Its images are in the page.
   assert.ok(html.includes('title="trained-fixture-t-samples.png"'));
   assert.ok(html.includes('title="untrained-fixture-t-translate.png"'));
+});
+
+test('the page with the trained part renders in headless Chromium: no errors, every image decoded', async () => {
+  assert.ok(chromiumAvailable(), 'Chromium is required (Debian package chromium or $ALIASFREE_CHROMIUM)');
+  const path = join(tmp, 'r', 'index.html');
+  const result = await withPage(async (page) => {
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(pathToFileURL(path).href);
+    return {
+      errors,
+      images: await page.$$eval('img', (els) =>
+        els.map((e) => (e as HTMLImageElement).complete && (e as HTMLImageElement).naturalWidth > 0),
+      ),
+    };
+  });
+  assert.deepEqual(result.errors, []);
+  // Samples and two strips for the trained network, its random weights and the ladder's T.
+  assert.equal(result.images.length, 9);
+  assert.ok(result.images.every(Boolean), 'every <img> decoded');
 });
 
 test('trained: false (--no-trained) leaves the trained part out', async () => {
