@@ -7,7 +7,7 @@
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { readNpy } from '../io/npy.js';
-import { latentForSeed } from '../cli/build.js';
+import { Rng } from '../generator/rng.js';
 import { generatorFromSnapshot, loadGenerator, type AnyGenerator } from '../generator/weights.js';
 import { StyleGAN2Generator } from '../generator/stylegan2/generator.js';
 import { seededGeneratorState } from '../train/networks.js';
@@ -79,7 +79,8 @@ export async function renderRecorded(
 ): Promise<{ data: Float32Array; shape: number[] }> {
   const zDim = gen.config.zDim;
   const img = tf.tidy(() => {
-    const z = tf.tensor2d(latentForSeed(image.seed, zDim), [1, zDim]);
+    // The CLI's latent for a seed (`latentForSeed`, `--seeds`): zDim normals of Rng(seed).
+    const z = tf.tensor2d(new Rng(image.seed).normals(zDim), [1, zDim]);
     return gen instanceof StyleGAN2Generator
       ? gen.generate(z, { psi: image.psi, noiseMode: 'const' }).image
       : gen.generate(z, { psi: image.psi }).image;
