@@ -86,6 +86,19 @@ export function safeSegments(pathname: string): string[] | null {
   return segments;
 }
 
+/**
+ * The trained networks to offer, as (path, label). A broken manifest must not keep the studio from
+ * starting: it is reported on stderr and nothing is listed (`npm run data:check` says more).
+ */
+function listTrained(dir: string | undefined): { path: string; label: string }[] {
+  try {
+    return trainedNetworks({ dir }).map((l) => ({ path: l.path, label: trainedDisplayName(l.entry) }));
+  } catch (e) {
+    process.stderr.write(`studio: trained networks not listed: ${(e as Error).message}\n`);
+    return [];
+  }
+}
+
 /** Start the server; resolves once it listens. */
 export async function startStudioServer(opts: StudioServerOptions): Promise<StudioServer> {
   const host = opts.host ?? '127.0.0.1';
@@ -101,13 +114,7 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
     if (!statSync(path).isFile()) throw new RangeError(`weights ${JSON.stringify(w)} is not a file`);
     return { path, label: basename(path) };
   });
-  const trained =
-    opts.trained === false
-      ? []
-      : trainedNetworks({ dir: opts.trained }).map((l) => ({
-          path: l.path,
-          label: trainedDisplayName(l.entry),
-        }));
+  const trained = opts.trained === false ? [] : listTrained(opts.trained);
   const weights = [...named, ...trained].map(({ path, label }, i) => ({
     path,
     label,

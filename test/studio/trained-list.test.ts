@@ -1,7 +1,8 @@
 /**
  * The studio lists the trained networks of a data folder among its served networks: named by id and
  * kimg ("… — trained on the procedural set, N kimg"), after the files named with `--weights`, served
- * byte for byte; an absent pickle is not listed, and `trained: false` lists none.
+ * byte for byte; an absent pickle is not listed, `trained: false` lists none, and a broken manifest
+ * is reported without stopping the server.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -56,4 +57,24 @@ test('trained: false lists none; a data folder without its pickle lists none', a
   mkdirSync(bare);
   writeFileSync(join(bare, 'manifest.json'), readFileSync(join(data, 'manifest.json')));
   assert.deepEqual(await list({ trained: bare }), [{ name: 'net.pkl', url: 'weights/0/net.pkl' }]);
+});
+
+test('a broken manifest is reported on stderr and lists none; the studio still starts', async () => {
+  const broken = join(dir, 'broken');
+  mkdirSync(broken);
+  writeFileSync(join(broken, 'manifest.json'), '{"schema": "aliasfree-trained/1", "why": ""}');
+  const err: string[] = [];
+  const write = process.stderr.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => (err.push(String(chunk)), true)) as typeof write;
+  let l: { name: string; url: string }[];
+  try {
+    l = await list({ trained: broken });
+  } finally {
+    process.stderr.write = write;
+  }
+  assert.deepEqual(l, [{ name: 'net.pkl', url: 'weights/0/net.pkl' }]);
+  assert.match(
+    err.join(''),
+    /studio: trained networks not listed: .*manifest\.json: networks must be an array/,
+  );
 });
