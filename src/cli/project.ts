@@ -189,14 +189,18 @@ export async function runProject(opts: ProjectCliOptions): Promise<void> {
         psnrFollows: translated.psnrFollows,
         psnrUnmoved: translated.psnrUnmoved,
         psnrRenderedVsTarget: translated.psnrRenderedVsTarget,
+        psnrUnmovedVsTarget: translated.psnrUnmovedVsTarget,
+        psnrShift: translated.psnrShift,
         psnrOriginal: translated.original.psnr,
         psnrShifted: translated.shifted.psnr,
       };
       writeAtomic(join(dir, 'translate.json'), JSON.stringify(summary, null, 1));
       if (!opts.quiet)
         process.stderr.write(
-          `translate (${translated.dx}, ${translated.dy}) px: projection of the shifted target vs the projection rendered shifted ` +
-            `${translated.psnrFollows.toFixed(2)} dB (vs unmoved ${translated.psnrUnmoved.toFixed(2)} dB)\n`,
+          `translate (${translated.dx}, ${translated.dy}) px: the projection rendered shifted fits the shifted target at ` +
+            `${translated.psnrRenderedVsTarget.toFixed(2)} dB (unmoved ${translated.psnrUnmovedVsTarget.toFixed(2)} dB); ` +
+            `projection of the shifted target vs the projection rendered shifted ${translated.psnrFollows.toFixed(2)} dB ` +
+            `(vs unmoved ${translated.psnrUnmoved.toFixed(2)} dB)\n`,
         );
     }
     if (!opts.quiet) process.stderr.write(`wrote the projection to ${out}\n`);

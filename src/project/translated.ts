@@ -9,9 +9,14 @@
  *
  * shift_t is the official fractional translation of the equivariance metrics (Lanczos-3,
  * `translateFractional`); pixels whose taps read outside the image are masked out of every PSNR.
- * If the projection follows the shift, B's image equals R: PSNR(B, R) is high — about as high
- * as each projection's own PSNR — while PSNR(B, A) (the unmoved projection) is low for any
- * shift that matters. For a texture-sticking network R and B differ where details stay put.
+ * Two questions, each with its PSNRs (masked):
+ * - Does A, moved by the input transform, fit the moved image? PSNR(R, shift_t(target)) is then
+ *   about A's own PSNR and above PSNR(A, shift_t(target)), the unmoved projection's fit.
+ * - Does the optimiser find that moved latent by itself? Then B's image equals R: PSNR(B, R) is
+ *   high and above PSNR(B, A). (It can fail where moving the image means moving the input
+ *   transform through w's affine layer, a path of sines that gradient descent from w_avg may not
+ *   follow — an optimisation limit, not an equivariance one.)
+ * PSNR(target, shift_t(target)) says how much the shift changes the image at all.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { AnyGenerator } from '../generator/weights.js';
@@ -48,8 +53,12 @@ export interface TranslatedProjectionResult {
   psnrFollows: number;
   /** PSNR(B, A) in dB over the mask: the unmoved projection, for comparison. */
   psnrUnmoved: number;
-  /** PSNR(R, shifted target) in dB over the mask. */
+  /** PSNR(R, shifted target) in dB over the mask: how well the projection, moved, fits the moved image. */
   psnrRenderedVsTarget: number;
+  /** PSNR(A, shifted target) in dB over the mask: the unmoved projection against the moved image. */
+  psnrUnmovedVsTarget: number;
+  /** PSNR(target, shifted target) in dB over the mask: how much the shift changes the image. */
+  psnrShift: number;
 }
 
 function nd(t: tf.Tensor): ReturnType<typeof fromData<Float32Array>> {
@@ -119,6 +128,8 @@ export async function projectTranslated(
       psnrFollows: p(shifted.image, rendered),
       psnrUnmoved: p(shifted.image, original.image),
       psnrRenderedVsTarget: p(rendered, shiftedTarget),
+      psnrUnmovedVsTarget: p(original.image, shiftedTarget),
+      psnrShift: p(target, shiftedTarget),
     };
   } finally {
     net.dispose();
