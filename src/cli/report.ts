@@ -33,7 +33,7 @@ import {
   type TrainedReportJson,
 } from '../report/schema.js';
 import { trainedLabel } from '../report/trained.js';
-import { generatorKwargs, trainedNetworks } from '../data/trained.js';
+import { generatorKwargs, trainedNetworks, type TrainedListing } from '../data/trained.js';
 import { db } from '../report/tables.js';
 import { cliConfig } from './build.js';
 import { REPORT_CAPACITY, REPORT_DEFAULTS, reportCapacity } from '../report/defaults.js';
@@ -125,7 +125,15 @@ export async function runReport(opts: ReportOptions): Promise<ReportJson> {
   // Trained networks of data/ (listing only: nothing is loaded until measured), each beside the
   // untrained network of its config. Their EQ comes from the manifest (recorded over more latents
   // than the report uses, checked by data:check): measuring it again would be most of their cost.
-  const listings = opts.weights || opts.trained === false ? [] : trainedNetworks({ dir: opts.dataDir });
+  let listings: TrainedListing[] = [];
+  try {
+    if (!opts.weights && opts.trained !== false) listings = trainedNetworks({ dir: opts.dataDir });
+  } catch (e) {
+    // A broken data manifest must not cost the ladder: say so on the page and in the log.
+    const why = `Trained networks left out: ${(e as Error).message}`;
+    notes.push(why);
+    log(why);
+  }
   listings.forEach((l, index) => {
     const e = l.entry;
     jobs.push({

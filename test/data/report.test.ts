@@ -6,7 +6,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -108,8 +108,16 @@ test('the page with the trained part renders in headless Chromium: no errors, ev
   assert.ok(result.images.every(Boolean), 'every <img> decoded');
 });
 
-test('trained: false (--no-trained) leaves the trained part out', async () => {
+test('trained: false (--no-trained) leaves the trained part out; a broken manifest is a note', async () => {
   const r = await runReport({ ...base, out: join(tmp, 'n'), dataDir: data, trained: false });
   assert.deepEqual(r.trained, []);
+  assert.ok(!r.notes.some((n) => /Trained/.test(n)));
   assert.doesNotMatch(readFileSync(join(tmp, 'n', 'index.html'), 'utf8'), /id="trained"/);
+  const broken = join(tmp, 'broken');
+  mkdirSync(broken);
+  writeFileSync(join(broken, 'manifest.json'), '{"schema": "aliasfree-trained/0"}');
+  const b = await runReport({ ...base, out: join(tmp, 'b'), dataDir: broken });
+  assert.deepEqual(b.trained, []);
+  assert.equal(b.configs.length, 1, 'the ladder is still measured');
+  assert.match(b.notes.join('\n'), /^Trained networks left out: .*manifest\.json: schema must be "aliasfree-trained\/1"/m);
 });
