@@ -27,7 +27,14 @@ export interface PyramidDistanceOptions {
   minSize?: number;
 }
 
-/** The 2×2 box average (official `avg_pool2d(kernel_size=2)`) of NCHW `x` with even H and W. */
+/**
+ * The 2×2 box average (official `avg_pool2d(kernel_size=2)`) of NCHW `x` with even H and W.
+ *
+ * @example
+ * ```ts
+ * boxDownsample2x(tf.tensor4d([1, 2, 3, 4], [1, 1, 2, 2])).dataSync(); // [2.5]
+ * ```
+ */
 export function boxDownsample2x(x: tf.Tensor4D): tf.Tensor4D {
   const [n, c, h, w] = x.shape;
   if (h % 2 !== 0 || w % 2 !== 0)
@@ -36,7 +43,15 @@ export function boxDownsample2x(x: tf.Tensor4D): tf.Tensor4D {
   return tf.mean(tf.reshape(x, [n, c, h / 2, 2, w / 2, 2]), [3, 5]) as tf.Tensor4D;
 }
 
-/** Number of pyramid levels of a `size`×`size` image with coarsest side ≥ `minSize`. */
+/**
+ * Number of pyramid levels of a `height`×`width` image: sides halve while both stay even and the
+ * halves stay ≥ `minSize`.
+ *
+ * @example
+ * ```ts
+ * pyramidLevels(32, 32); // 4: 32², 16², 8², 4²
+ * ```
+ */
 export function pyramidLevels(height: number, width: number, minSize = 4): number {
   let levels = 1;
   let h = height;

@@ -138,7 +138,14 @@ function scheduleOption(s: Partial<ProjectionSchedule> | undefined): ProjectionS
   return out;
 }
 
-/** Check `project`'s options (bad values name the option). */
+/**
+ * `project`'s options checked and completed with the defaults (bad values throw, naming the option).
+ *
+ * @example
+ * ```ts
+ * resolveProjectOptions({ steps: 300 }).seed; // 303, the official default
+ * ```
+ */
 export function resolveProjectOptions(opts: ProjectOptions) {
   if (opts === null || typeof opts !== 'object')
     throw new TypeError(`opts must be an object, got ${String(opts)}`);
@@ -168,6 +175,11 @@ export function resolveProjectOptions(opts: ProjectOptions) {
 /**
  * w_avg and w_std of `samples` latents z ~ N(0, I) (seed 123, fixed as the official projector's
  * `RandomState(123)`), mapped in batches: w_std = √(Σ_i ‖w_i − w_avg‖² / N).
+ *
+ * @example
+ * ```ts
+ * const { wAvg, wStd } = wStatistics(projectionNetwork(G, { differentiable: false }));
+ * ```
  */
 export function wStatistics(net: ProjectionNetwork, samples = 10000): { wAvg: Float32Array; wStd: number } {
   const rng = new Rng(123);
@@ -187,8 +199,9 @@ export function wStatistics(net: ProjectionNetwork, samples = 10000): { wAvg: Fl
   return { wAvg, wStd: Math.sqrt(sq / samples) };
 }
 
+/** Every value finite (read element by element: a sum of squares could overflow on finite values). */
 function allFinite(ts: tf.Tensor[]): boolean {
-  return tf.tidy(() => ts.every((t) => Number.isFinite(tf.sum(tf.square(t)).dataSync()[0])));
+  return ts.every((t) => t.dataSync().every((v) => Number.isFinite(v)));
 }
 
 /**
