@@ -390,7 +390,7 @@ export async function lossPhase(
   let grads: Record<string, tf.Tensor> | null = null;
   for (const idx of parts) {
     const whole = idx.length === n && idx.every((v, i) => v === i);
-    const pick = (t: tf.Tensor) => (whole ? t : tf.gather(t, tf.tensor1d(idx, 'int32')));
+    const pick = (t: tf.Tensor) => (whole ? t : tf.tidy(() => tf.gather(t, tf.tensor1d(idx, 'int32'))));
     const img = pick(realImg) as tf.Tensor4D;
     const c = realC ? (pick(realC) as tf.Tensor2D) : null;
     const rep: Record<string, tf.Tensor> = {};

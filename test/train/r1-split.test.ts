@@ -129,6 +129,7 @@ for (const [label, group, channels, cDim] of [
     const saved = r1Limits.samples;
     try {
       r1Limits.samples = 1; // the smallest sub-batches: one group (one sample without mbstd)
+      const tensorsBefore = tf.memory().numTensors;
       const split = await lossPhase(noG, D, {
         phase: 'Dreg',
         realImg: x,
@@ -137,6 +138,11 @@ for (const [label, group, channels, cDim] of [
         gain,
         r1Gamma: gamma,
       });
+      assert.equal(
+        tf.memory().numTensors - tensorsBefore,
+        Object.keys(split.grads).length + 1, // the gradients and genZ
+        'no tensor left behind',
+      );
       const expected = group === null ? 1 : channels === 0 ? n : n / group;
       assert.equal(mbstdSubBatches(n, group, channels, 1).length, expected);
       for (const [k, g] of ref.grads) {
