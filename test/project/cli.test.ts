@@ -88,6 +88,42 @@ test('aliasfree project: every output file, npz of shape [1, num_ws, w_dim], one
   assert.match(readFileSync(join(out, 'psnr.html'), 'utf8'), /PSNR per step/);
 });
 
+test('--translate writes the moved target, both projections and the PSNRs', async () => {
+  const out = join(dir, 'tr');
+  const r = await cli([
+    'project',
+    '--weights',
+    pkl,
+    '--target',
+    targetPng,
+    '--steps',
+    '2',
+    '--translate',
+    '1.5,-0.5',
+    '--out',
+    out,
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(
+    r.stderr,
+    /translate \(1.5, -0.5\) px: the projection rendered shifted fits the shifted target at [0-9.]+ dB/,
+  );
+  for (const f of [
+    'shifted_target.png',
+    'proj_shifted.png',
+    'proj_rendered_shifted.png',
+    'projected_w_shifted.npz',
+  ])
+    assert.ok(existsSync(join(out, 'translate', f)), f);
+  const t = JSON.parse(readFileSync(join(out, 'translate', 'translate.json'), 'utf8'));
+  assert.equal(t.dx, 1.5);
+  assert.equal(t.dy, -0.5);
+  for (const k of ['psnrFollows', 'psnrUnmoved', 'psnrRenderedVsTarget', 'psnrUnmovedVsTarget', 'psnrShift'])
+    assert.ok(Number.isFinite(t[k]), k);
+  // The curve of the (first) projection has one entry per step.
+  assert.equal(JSON.parse(readFileSync(join(out, 'psnr.json'), 'utf8')).history.length, 2);
+});
+
 test('a target of another size: refused with the sizes and --resize; --resize projects it', async () => {
   const big = join(dir, 'target64.png');
   const grey = { width: 64, height: 64, channels: 3, data: new Uint8Array(3 * 64 * 64).fill(90) };
