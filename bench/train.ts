@@ -5,8 +5,8 @@
  * stddev group 4, batch 8. Each phase is timed as the loop runs it (lossPhase + the Adam step), on
  * one thread and with two data-parallel ranks (this thread + one worker, 4 images each). Baseline:
  * the official PyTorch code on this 2-core machine took 86.5 s per iteration (Gmain 68–83 s, Dmain
- * 15–20 s, Dreg 1.6–2.5 s, 2 threads). A second case at 32² (batch 8) gives the cost per kimg at a
- * size the wasm heap holds. `--quick`: one timed repeat instead of three.
+ * 15–20 s, Dreg 1.6–2.5 s, 2 threads). A second case at 32² (batch 8) gives the cost per kimg of a
+ * smaller network. `--quick`: one timed repeat instead of three.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { spawnSync } from 'node:child_process';

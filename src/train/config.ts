@@ -221,7 +221,10 @@ export function trainConfig(args: TrainArgs): TrainConfig {
  * for the family): resolution, channels, labels, z/w, mapping depth, capacity and, for D–H, the
  * magnitude-EMA decay of the batch.
  */
-function ladderConfig(name: 'B' | 'C' | 'D' | 'E' | 'F' | 'G' | 'H', G: Record<string, unknown>) {
+function ladderConfig(
+  name: 'B' | 'C' | 'D' | 'E' | 'F' | 'G' | 'H',
+  G: Record<string, unknown>,
+): GeneratorConfig | StyleGAN2Config {
   const common = {
     imgResolution: G.img_resolution as number,
     imgChannels: G.img_channels as number,
