@@ -388,29 +388,37 @@ export async function lossPhase(
   const reports: Record<string, Float32Array> = {};
   for (const k of keys) reports[k] = new Float32Array(n);
   let grads: Record<string, tf.Tensor> | null = null;
+  const disposeGrads = () => grads && tf.dispose(Object.values(grads));
   for (const idx of parts) {
     const whole = idx.length === n && idx.every((v, i) => v === i);
     const pick = (t: tf.Tensor) => (whole ? t : tf.tidy(() => tf.gather(t, tf.tensor1d(idx, 'int32'))));
     const img = pick(realImg) as tf.Tensor4D;
     const c = realC ? (pick(realC) as tf.Tensor2D) : null;
     const rep: Record<string, tf.Tensor> = {};
-    const part = paramGrads(D.params, () => {
-      let logits: tf.Tensor | null = null;
-      const r1 = tf.grad((x: tf.Tensor) => {
-        logits = tf.keep(runD(x as tf.Tensor4D, c)); // outlives the inner gradient's tidy
-        return tf.sum(logits);
-      })(img);
-      const penalty = tf.sum(tf.square(r1), [1, 2, 3]);
-      const reg = tf.mul(penalty, r1Gamma / 2);
-      rep['Loss/scores/real'] = logits!;
-      rep['Loss/signs/real'] = tf.keep(tf.sign(logits!));
-      rep['Loss/r1_penalty'] = tf.keep(tf.clone(penalty));
-      rep['Loss/D/reg'] = tf.keep(tf.clone(reg));
-      // This sub-batch's share of mean(reg)·gain over the whole batch.
-      return tf.mul(tf.sum(reg), gain / n) as tf.Scalar;
-    });
+    let part: ReturnType<typeof paramGrads>;
+    try {
+      part = paramGrads(D.params, () => {
+        let logits: tf.Tensor | null = null;
+        const r1 = tf.grad((x: tf.Tensor) => {
+          logits = tf.keep(runD(x as tf.Tensor4D, c)); // outlives the inner gradient's tidy
+          return tf.sum(logits);
+        })(img);
+        const penalty = tf.sum(tf.square(r1), [1, 2, 3]);
+        const reg = tf.mul(penalty, r1Gamma / 2);
+        rep['Loss/scores/real'] = logits!;
+        rep['Loss/signs/real'] = tf.keep(tf.sign(logits!));
+        rep['Loss/r1_penalty'] = tf.keep(tf.clone(penalty));
+        rep['Loss/D/reg'] = tf.keep(tf.clone(reg));
+        // This sub-batch's share of mean(reg)·gain over the whole batch.
+        return tf.mul(tf.sum(reg), gain / n) as tf.Scalar;
+      });
+    } catch (e) {
+      disposeGrads(); // the earlier sub-batches' sums
+      throw e;
+    } finally {
+      if (!whole) tf.dispose([img, ...(c ? [c] : [])]);
+    }
     part.value.dispose();
-    if (!whole) tf.dispose([img, ...(c ? [c] : [])]);
     const got = collect(rep);
     for (const k of keys) idx.forEach((i, j) => (reports[k][i] = got[k][j]));
     if (!grads) grads = part.grads;
