@@ -127,7 +127,11 @@ async function animationFrames(
       wk.dispose();
     } else if (pool) {
       const transform = animationTransform(opts.animate as 'translate' | 'rotate', k, opts.frames);
-      const { data, shape } = await pool.generate(z0.slice(), { psi: opts.psi, transform });
+      const { data, shape } = await pool.generate(z0.slice(), {
+        psi: opts.psi,
+        transform,
+        noiseMode: opts.noiseMode,
+      });
       image = tf.tensor4d(data, shape);
     } else {
       const w0 = tf.slice(ws, [0, 0, 0], [1, -1, -1]);
@@ -305,13 +309,10 @@ export async function runGenerate(opts: GenerateOptions): Promise<{ files: strin
   const workers = opts.workers ?? 1;
   let pool: GeneratorPool | null = null;
   try {
-    if (workers > 1 && sg2) {
-      throw new RangeError('--workers: the worker pool runs StyleGAN3 generators only; use 1 for StyleGAN2');
-    }
-    if (workers > 1 && !sg2) {
+    if (workers > 1) {
       // The workers use the backend this thread got (the webgpu/tensorflow names map back to 'auto').
       const backend = info.name === 'wasm' || info.name === 'cpu' ? info.name : 'auto';
-      pool = await GeneratorPool.create(gen as Exclude<AnyGenerator, StyleGAN2Generator>, {
+      pool = await GeneratorPool.create(gen, {
         workers,
         backend,
       });
@@ -334,7 +335,10 @@ export async function runGenerate(opts: GenerateOptions): Promise<{ files: strin
     for (let i = 0; i < opts.seeds.length; i++) {
       let nd;
       if (pool) {
-        const { data, shape } = await pool.generate(zData.slice(i * zDim, (i + 1) * zDim), { psi: opts.psi });
+        const { data, shape } = await pool.generate(zData.slice(i * zDim, (i + 1) * zDim), {
+          psi: opts.psi,
+          noiseMode: opts.noiseMode,
+        });
         nd = ndarray(data, shape);
       } else {
         const wi = tf.slice(ws, [i, 0, 0], [1, -1, -1]);

@@ -67,3 +67,24 @@ test('generate --noise-mode: refused for StyleGAN3 and for a StyleGAN2 without n
   // The option parser: only random, const, none.
   assert.equal(await main(['generate', '--config', 'A', '--noise-mode', 'fixed', '-q']), 2);
 });
+
+test('generate --config B --workers 2: the worker pool writes the images of one thread', async () => {
+  const { PNG } = await import('pngjs');
+  const one = await runGenerate(
+    options({ config: 'B', out: join(dir, 'w1'), noiseMode: 'const', frames: 2 }),
+  );
+  const two = await runGenerate(
+    options({ config: 'B', out: join(dir, 'w2'), noiseMode: 'const', frames: 2, workers: 2 }),
+  );
+  assert.deepEqual(names(two.files), names(one.files));
+  assert.equal(JSON.parse(readFileSync(join(dir, 'w2', 'generate.json'), 'utf8')).workers, 2);
+  for (let i = 0; i < one.files.length; i++) {
+    if (!one.files[i].endsWith('.png')) continue;
+    const a = PNG.sync.read(readFileSync(one.files[i])).data;
+    const b = PNG.sync.read(readFileSync(two.files[i])).data;
+    let diff = 0;
+    for (let k = 0; k < a.length; k++) diff = Math.max(diff, Math.abs(a[k] - b[k]));
+    // 8-bit images of float32 results equal within rounding: at most one level apart.
+    assert.ok(diff <= 1, `${names(one.files)[i]}: one thread vs 2 workers differ by ${diff}`);
+  }
+});
