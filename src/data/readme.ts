@@ -43,7 +43,7 @@ export function trendStatement(m: TrainedManifest): TrendStatement {
         (sg2.length === 0
           ? 'no trained StyleGAN2 network is recorded.'
           : `the trained StyleGAN2 network${sg2.length > 1 ? 's' : ''} (${sg2.map((n) => n.id).join(', ')}) ` +
-            'start from a learned 4×4 constant, with no input to translate, so EQ-T is "–" — as for config A in the paper, ' +
+            `${sg2.length > 1 ? 'start' : 'starts'} from a learned 4×4 constant, with no input to translate, so EQ-T is "–" — as for config A in the paper, ` +
             'whose EQ comparison uses B (Fourier features) instead.'),
     );
   } else {
