@@ -132,7 +132,7 @@ test('trend statement: computed from the numbers', () => {
   // A has no EQ: the trend cannot be tested; the statement says why and still reports T and SWD.
   const withA = trendStatement(manifestJson([t, a]));
   assert.equal(withA.verdict, 'cannot tell');
-  assert.match(withA.text, /net-a\) start from a learned 4×4 constant/);
+  assert.match(withA.text, /net-a\) starts from a learned 4×4 constant/);
   assert.match(withA.text, /net-t \(T, 10 kimg\): EQ-T 40\.50 dB trained against 70\.00 dB untrained \(-29\.50 dB\); the paper's trained T on FFHQ-U 256² reaches 63\.01 dB/);
   assert.match(withA.text, /net-a: SWD×10³ 50\.00 trained against 300\.00 untrained \(6\.0× closer/);
   // A StyleGAN2 with an EQ-T number (e.g. Fourier features): the gap decides.
