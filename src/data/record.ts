@@ -9,19 +9,16 @@
  * that dies leaves the previous manifest and README valid: at worst an unreferenced new pickle.
  */
 import {
-  copyFileSync,
   existsSync,
   mkdirSync,
   readdirSync,
   readFileSync,
-  renameSync,
-  rmSync,
   statSync,
-  writeFileSync,
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { cpus, loadavg, platform } from 'node:os';
 import { encodeNpy } from '../io/npy.js';
+import { copyFileAtomic, writeFileAtomic } from '../io/atomic-file.js';
 import * as tf from '@tensorflow/tfjs-core';
 import { StyleGAN2Generator } from '../generator/stylegan2/generator.js';
 import { loadGenerator, type AnyGenerator } from '../generator/weights.js';
@@ -84,28 +81,6 @@ function readJson(path: string, what: string): Record<string, unknown> {
   return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
 }
 
-function writeAtomic(path: string, bytes: Uint8Array | string): void {
-  const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}`);
-  try {
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
-}
-
-function copyAtomic(from: string, to: string): void {
-  const tmp = join(dirname(to), `.${basename(to)}.tmp-${process.pid}`);
-  try {
-    copyFileSync(from, tmp);
-    renameSync(tmp, to);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
-}
-
 const NO_EQ: EqValue = { eqt: null, eqt_frac: null, eqr: null };
 
 /** Record one snapshot into `o.dir` (see the module comment); returns the new entry. */
@@ -155,7 +130,7 @@ export async function recordSnapshot(o: RecordOptions): Promise<TrainedEntry> {
   const file = `${id}.pkl`;
   const imageFile = `${id}.image.npy`;
   log(`copy ${snapshot} → ${join(o.dir, file)} (${(statSync(snapshot).size / 2 ** 20).toFixed(2)} MiB)`);
-  copyAtomic(snapshot, join(o.dir, file));
+  copyFileAtomic(snapshot, join(o.dir, file));
 
   const t0 = Date.now();
   const trained = await loadGenerator<AnyGenerator>(join(o.dir, file));
@@ -165,7 +140,7 @@ export async function recordSnapshot(o: RecordOptions): Promise<TrainedEntry> {
   try {
     const image = { seed: o.imageSeed ?? 0, psi: o.psi ?? 1 };
     const pixels = await renderRecorded(trained, image);
-    writeAtomic(join(o.dir, imageFile), encodeNpy(pixels.data, pixels.shape));
+    writeFileAtomic(join(o.dir, imageFile), encodeNpy(pixels.data, pixels.shape));
     log(`recorded image: seed ${image.seed}, ψ ${image.psi}, [${pixels.shape.join(', ')}] → ${imageFile}`);
 
     const swdImages = o.swdImages ?? 128;
@@ -238,8 +213,8 @@ export async function recordSnapshot(o: RecordOptions): Promise<TrainedEntry> {
       recorded: new Date().toISOString(),
     };
     const next = validateManifest(upsertEntry(previous, entry), 'new manifest');
-    writeAtomic(manifestPath(o.dir), JSON.stringify(next, null, 1) + '\n');
-    writeAtomic(join(o.dir, 'README.md'), readmeFromManifest(next));
+    writeFileAtomic(manifestPath(o.dir), JSON.stringify(next, null, 1) + '\n');
+    writeFileAtomic(join(o.dir, 'README.md'), readmeFromManifest(next));
     log(`wrote ${manifestPath(o.dir)} (${next.networks.length} networks) and README.md`);
     return entry;
   } finally {

@@ -6,8 +6,7 @@
  * the reader that resumes from one (ours or an official one). Files are written atomically: a
  * temporary file in the same folder, then a rename, so a killed run never leaves a torn snapshot.
  */
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import {
   initKwargsOf,
   PersistentObject,
@@ -83,17 +82,9 @@ export function encodeTrainingSnapshot(snap: TrainingSnapshot): Uint8Array {
   ]);
 }
 
-/** Write `bytes` to `path` atomically: `<path>.tmp-<pid>` in the same folder, then rename. */
-export function writeFileAtomic(path: string, bytes: Uint8Array): void {
-  const tmp = join(dirname(path), `.${path.split(/[\\/]/).pop()}.tmp-${process.pid}`);
-  try {
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
-}
+/** Atomic writes live in `src/io/atomic-file.ts`; re-exported here, where snapshots use them. */
+export { writeFileAtomic } from '../io/atomic-file.js';
+import { writeFileAtomic } from '../io/atomic-file.js';
 
 /** `encodeTrainingSnapshot` written atomically to `path`. Returns the byte count. */
 export function writeTrainingSnapshot(path: string, snap: TrainingSnapshot): number {
