@@ -28,6 +28,7 @@ import {
   fusedFilteredLreluSupport,
   type FusedFilteredLreluSpec,
 } from '../kernels/filtered-lrelu.js';
+import { fusedFilteredLreluWithGradient } from '../kernels/filtered-lrelu-backward.js';
 import {
   applyBandedPass,
   applyBandedPass2D,
@@ -57,6 +58,38 @@ export function setFilteredLreluAlgorithm(alg: FilteredLreluAlgorithm): void {
 /** The current choice of `setFilteredLreluAlgorithm`. */
 export function filteredLreluAlgorithm(): FilteredLreluAlgorithm {
   return flAlgorithm;
+}
+
+/**
+ * How `FilteredLreluPlan.applyDifferentiable` (training) runs and differentiates: 'fused' = the
+ * fused forward kernel with the fused backward kernel (`kernels/filtered-lrelu-backward.c`; wasm
+ * backend only; first order), 'ops' = the tfjs-op path, which autograd differentiates (every
+ * backend, every order), 'auto' (default) = fused where it is supported and no second derivative
+ * can be asked for (the op is not recorded inside a gradient that is itself being recorded), else
+ * ops.
+ */
+export type FilteredLreluGradient = 'auto' | 'fused' | 'ops';
+
+let flGradient: FilteredLreluGradient = 'auto';
+
+/** Choose how training differentiates the filtered nonlinearity, module-wide (tests, benchmarks). */
+export function setFilteredLreluGradient(alg: FilteredLreluGradient): void {
+  if (alg !== 'auto' && alg !== 'fused' && alg !== 'ops')
+    throw new RangeError(`gradient algorithm must be 'auto', 'fused' or 'ops', got ${String(alg)}`);
+  flGradient = alg;
+}
+
+/** The current choice of `setFilteredLreluGradient`. */
+export function filteredLreluGradient(): FilteredLreluGradient {
+  return flGradient;
+}
+
+/**
+ * How many gradient tapes record the ops run now (tfjs engine state): 1 under one `tf.grad`, 2 or
+ * more when the gradient itself is being differentiated (R1, path length).
+ */
+function gradientDepth(): number {
+  return (tf.engine() as unknown as { state: { gradientDepth: number } }).state.gradientDepth;
 }
 
 /** A filter as the official buffers hold it: 1-D taps (separable) or a 2-D `[fh, fw]` array. */
@@ -406,19 +439,44 @@ export class FilteredLreluPlan {
   }
 
   /**
-   * `apply` on tfjs ops only (never the fused WebAssembly kernel, which has no gradient): the
-   * blocked or depthwise path, which `tf.grad` differentiates with respect to `x` and `b` (the
-   * filters are constants). Same values as `apply` up to float32 rounding. Used by training.
+   * `apply` in a form `tf.grad` differentiates with respect to `x` and `b` (the filters are
+   * constants), for training: the fused kernels with their fused backward (`gradientPath()` =
+   * 'fused', first order) or tfjs ops that autograd differentiates (the blocked or depthwise path,
+   * every order). Same values as `apply` up to float32 rounding.
    */
   applyDifferentiable(x: tf.Tensor4D, b: tf.Tensor1D | null): tf.Tensor4D {
     if (x.shape[3] !== this.channels) {
       throw new RangeError(`x must have ${this.channels} channels (NHWC last axis), got ${x.shape[3]}`);
     }
+    if (this.gradientPath() === 'fused')
+      return fusedFilteredLreluWithGradient(x, b, this.fusedSpec(x.shape[1], x.shape[2]));
     return tf.tidy(() =>
       !this.corrUp || (!this.corrDown && !this.corrDown2d)
         ? this.applyDepthwise(x, b)
         : this.applyBlocked(x, b),
     );
+  }
+
+  /**
+   * How `applyDifferentiable` runs now (depends on the backend, `setFilteredLreluGradient` and
+   * whether a second derivative can be asked for): 'fused' (fused forward and backward kernels)
+   * or 'ops' (tfjs ops and autograd). Throws when 'fused' is forced where it cannot run.
+   */
+  gradientPath(): 'fused' | 'ops' {
+    if (flGradient === 'ops') return 'ops';
+    const covered =
+      this.corrUp !== null &&
+      (this.corrDown !== null || this.corrDown2d !== null) &&
+      this.gainFolded &&
+      !this.filterless();
+    if (flGradient === 'fused') {
+      if (!covered)
+        throw new RangeError('the fused backward needs a separable up filter, filtering and gain > 0');
+      const s = fusedFilteredLreluSupport();
+      if (!s.ok) throw new Error(`fused filtered lrelu unavailable: ${s.reason}`);
+      return 'fused';
+    }
+    return covered && gradientDepth() < 2 && fusedFilteredLreluSupport().ok ? 'fused' : 'ops';
   }
 
   /**
