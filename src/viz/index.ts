@@ -20,3 +20,4 @@ export * from './motion/grid.js';
 export * from './motion/glyphs.js';
 export * from './motion/comparison.js';
 export * from './motion/figure.js';
+export * from './motion/averaging.js';
