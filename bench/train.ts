@@ -6,7 +6,9 @@
  * one thread and with two data-parallel ranks (this thread + one worker, 4 images each). Baseline:
  * the official PyTorch code on this 2-core machine took 86.5 s per iteration (Gmain 68–83 s, Dmain
  * 15–20 s, Dreg 1.6–2.5 s, 2 threads). A second case at 32² (batch 8) gives the cost per kimg of a
- * smaller network. `--quick`: one timed repeat instead of three.
+ * smaller network. `--quick`: one timed repeat instead of three. `ALIASFREE_FL_GRADIENT=ops`
+ * (or `fused`; default `auto`) chooses how the filtered nonlinearity is differentiated
+ * (`setFilteredLreluGradient`), to compare the fused backward kernel with the op path.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { spawnSync } from 'node:child_process';
@@ -25,6 +27,7 @@ import { buildPhases, type PhaseCall, type PhaseName } from '../src/train/loop.j
 import { seededGeneratorState, trainingGenerator } from '../src/train/networks.js';
 import { DataParallelPhases } from '../src/train/parallel.js';
 import { proceduralImage } from '../src/train/dataset/procedural.js';
+import { setFilteredLreluGradient, type FilteredLreluGradient } from '../src/generator/ops/filtered-lrelu.js';
 
 const PYTORCH_S = 86.5;
 
@@ -41,7 +44,9 @@ export interface TrainBenchCase {
 export async function runCase({ resolution, batch, quick, twoRanks }: TrainBenchCase): Promise<BenchRow[]> {
   await setBackend((process.env.ALIASFREE_BACKEND as 'wasm') ?? 'wasm');
   const backend = String(backendInfo().name ?? tf.getBackend());
-  const tag = `stylegan3-t ${resolution}², batch ${batch}`;
+  const gradient = (process.env.ALIASFREE_FL_GRADIENT ?? 'auto') as FilteredLreluGradient;
+  setFilteredLreluGradient(gradient); // (throws on a bad value, naming it)
+  const tag = `stylegan3-t ${resolution}², batch ${batch}${gradient === 'auto' ? '' : `, ${gradient} gradient`}`;
   const cfg = trainConfig({
     cfg: 'stylegan3-t',
     batch,

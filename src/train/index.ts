@@ -24,6 +24,8 @@ export type { TrainForwardOptions } from '../generator/stylegan3/trainable.js';
 export { conv2dDiff } from './differentiable-conv.js';
 export type { ConvOptions } from './differentiable-conv.js';
 export { ensureTrainingGradients } from './gradients.js';
+export { setFilteredLreluGradient, filteredLreluGradient } from '../generator/ops/filtered-lrelu.js';
+export type { FilteredLreluGradient } from '../generator/ops/filtered-lrelu.js';
 export * from './optim.js';
 export * from './ema.js';
 export * from './snapshot.js';

@@ -13,6 +13,7 @@ import { startSiblingWorker, type JobReply } from '../generator/parallel/workers
 import type { StateDict } from '../generator/state.js';
 import type { TrainConfig } from './config.js';
 import type { PhaseCall, PhaseOutcome, TrainNetwork } from './loop.js';
+import { filteredLreluGradient, type FilteredLreluGradient } from '../generator/ops/filtered-lrelu.js';
 
 /** What each worker is built from. */
 export interface PhaseWorkerInit {
@@ -22,6 +23,8 @@ export interface PhaseWorkerInit {
   gState: [string, { shape: number[]; data: Float32Array }][];
   dState: [string, { shape: number[]; data: Float32Array }][];
   loss: TrainConfig['loss'];
+  /** How the filtered nonlinearity is differentiated (the starting thread's choice). */
+  filteredLreluGradient: FilteredLreluGradient;
 }
 
 /** One phase on one worker. */
@@ -84,6 +87,7 @@ export class DataParallelPhases {
       gState: stateEntries(init.G.stateDict()),
       dState: stateEntries(init.D.stateDict()),
       loss: init.loss,
+      filteredLreluGradient: filteredLreluGradient(),
     };
     const settled = await Promise.allSettled(
       Array.from({ length: ranks - 1 }, () => startSiblingWorker(import.meta.url, 'phase-worker', data)),

@@ -5,6 +5,7 @@
 import { workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { setBackend } from '../generator/backend.js';
+import { setFilteredLreluGradient } from '../generator/ops/filtered-lrelu.js';
 import { serveJobs } from '../generator/parallel/workers.js';
 import { discriminatorFromState, type Discriminator } from './discriminator.js';
 import { lossPhase } from './loss.js';
@@ -28,6 +29,7 @@ function assign(params: Map<string, tf.Variable>, values: [string, Float32Array]
 serveJobs<PhaseJob, PhaseJobResult, never>(
   async () => {
     await setBackend(init.backend as 'auto');
+    setFilteredLreluGradient(init.filteredLreluGradient);
     G = await trainingGenerator(init.gKwargs, new Map(init.gState));
     D = await discriminatorFromState(init.dKwargs, new Map(init.dState));
   },

@@ -12,8 +12,9 @@
  *
  * Differences from the inference `Generator`, all for the sake of gradients: weights are not
  * folded into prepared constants, the convolutions run as `conv2dDiff` (weight gradients on every
- * backend) and the filtered nonlinearity takes the tfjs-op path (`applyDifferentiable`, not the
- * fused WebAssembly kernel). Values agree with `Generator` to float32 rounding.
+ * backend) and the filtered nonlinearity takes `applyDifferentiable` (on wasm the fused kernels
+ * with their fused backward, first order; tfjs ops otherwise and for second derivatives). Values
+ * agree with `Generator` to float32 rounding.
  *
  * Buffers that training moves (`mapping.w_avg`, every `magnitude_ema`) are plain arrays updated
  * in place when a forward runs with `updateEmas`; `stateDict()` returns everything in the official
