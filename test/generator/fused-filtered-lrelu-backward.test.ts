@@ -16,6 +16,7 @@ import { setBackend } from '../../src/generator/backend.js';
 import { ensureGradients } from '../../src/generator/ops/gradients.js';
 import {
   FilteredLreluPlan,
+  setFilteredLreluAlgorithm,
   setFilteredLreluGradient,
   type FilteredLreluParams,
   type FilterTaps,
@@ -393,6 +394,26 @@ test('the embedded backward binary is built from the current C source; memory im
   }
   assert.equal(p, bytes.length);
   assert.ok(ids.includes(10) && !ids.includes(11));
+});
+
+test("'auto' follows a forward forced onto tfjs ops; 'fused' and 'ops' force the gradient path", () => {
+  const { plan, x, b } = smallLayer(false);
+  try {
+    assert.equal(plan.gradientPath(), 'fused');
+    setFilteredLreluAlgorithm('ops');
+    assert.equal(plan.gradientPath(), 'ops');
+    setFilteredLreluGradient('fused');
+    assert.equal(plan.gradientPath(), 'fused');
+    setFilteredLreluAlgorithm('auto');
+    setFilteredLreluGradient('ops');
+    assert.equal(plan.gradientPath(), 'ops');
+    assert.throws(() => setFilteredLreluGradient('gpu' as never), /'auto', 'fused' or 'ops', got gpu/);
+  } finally {
+    setFilteredLreluAlgorithm('auto');
+    setFilteredLreluGradient('auto');
+    tf.dispose([x, b]);
+    plan.dispose();
+  }
 });
 
 test('off the wasm backend the trainable path is the op path', async () => {

@@ -64,9 +64,9 @@ export function filteredLreluAlgorithm(): FilteredLreluAlgorithm {
  * How `FilteredLreluPlan.applyDifferentiable` (training) runs and differentiates: 'fused' = the
  * fused forward kernel with the fused backward kernel (`kernels/filtered-lrelu-backward.c`; wasm
  * backend only; first order), 'ops' = the tfjs-op path, which autograd differentiates (every
- * backend, every order), 'auto' (default) = fused where it is supported and no second derivative
- * can be asked for (the op is not recorded inside a gradient that is itself being recorded), else
- * ops.
+ * backend, every order), 'auto' (default) = fused where it is supported, no second derivative
+ * can be asked for (the op is not recorded inside a gradient that is itself being recorded) and
+ * the forward is not forced onto ops (`setFilteredLreluAlgorithm('ops')`), else ops.
  */
 export type FilteredLreluGradient = 'auto' | 'fused' | 'ops';
 
@@ -463,20 +463,21 @@ export class FilteredLreluPlan {
    * or 'ops' (tfjs ops and autograd). Throws when 'fused' is forced where it cannot run.
    */
   gradientPath(): 'fused' | 'ops' {
-    if (flGradient === 'ops') return 'ops';
+    // 'auto' follows a forward forced onto tfjs ops (setFilteredLreluAlgorithm('ops')), so that
+    // the values a gradient sees are those of the forward everywhere.
+    if (flGradient === 'ops' || (flGradient === 'auto' && flAlgorithm === 'ops')) return 'ops';
     const covered =
-      this.corrUp !== null &&
-      (this.corrDown !== null || this.corrDown2d !== null) &&
-      this.gainFolded &&
-      !this.filterless();
+      this.corrUp !== null && (this.corrDown !== null || this.corrDown2d !== null) && this.gainFolded;
     if (flGradient === 'fused') {
-      if (!covered)
-        throw new RangeError('the fused backward needs a separable up filter, filtering and gain > 0');
+      if (!covered) throw new RangeError('the fused backward needs a separable up filter and gain > 0');
       const s = fusedFilteredLreluSupport();
       if (!s.ok) throw new Error(`fused filtered lrelu unavailable: ${s.reason}`);
       return 'fused';
     }
-    return covered && gradientDepth() < 2 && fusedFilteredLreluSupport().ok ? 'fused' : 'ops';
+    // Without filters (ToRGB) the op path is a few pointwise ops: nothing to gain.
+    return covered && !this.filterless() && gradientDepth() < 2 && fusedFilteredLreluSupport().ok
+      ? 'fused'
+      : 'ops';
   }
 
   /**
