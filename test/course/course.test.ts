@@ -94,6 +94,20 @@ test('01: the notebook asserts that the samples lie on the drawn alias curve, an
   }
 });
 
+test('08: texture sticking runs on the trained networks of data/, and the averaging check ran', () => {
+  for (const r of report.notebooks.filter((n) => n.name.startsWith('08'))) {
+    const text = notebookText(readNotebook(r.executed));
+    assert.match(text, /stylegan2-procedural32: config family A, 32²/, r.executed);
+    assert.match(text, /stylegan3-t-procedural32: config family T, 32²/, r.executed);
+    assert.match(text, /T trained: largest RMS of the untransformed difference = [\d.]+ %/, r.executed);
+    assert.match(
+      text,
+      /sticking check passed: the trained StyleGAN2 keeps [\d.]+–[\d.]+ of its high band, the trained T [\d.]+–[\d.]+/,
+      r.executed,
+    );
+  }
+});
+
 test('figures display as rich output only (show() must not print its MIME bundle as text)', () => {
   for (const r of report.notebooks) {
     const text = readFileSync(r.executed, 'utf8');
