@@ -7,6 +7,12 @@
 # The kernels run inside TensorFlow.js's wasm heap (imported memory), so they must not have static
 # data or use the shadow stack: both would write at fixed addresses that belong to tfjs. The
 # script checks the disassembly for either and fails if it finds one.
+#
+# A source that contains `#ifdef RELAXED` is built twice; the second binary (-DRELAXED) uses fused
+# multiply–adds of the relaxed-SIMD proposal. clang-14 knows them only under their prototype
+# opcode (f32x4.fma, 0xfd 0xaf 0x01); the script rewrites each to the standard
+# f32x4.relaxed_madd (0xfd 0x85 0x02, same length; operands a, b, c → a·b + c) and checks that it
+# rewrote exactly as many as the disassembly lists.
 set -eu
 cd "$(dirname "$0")/.."
 CLANG=${CLANG:-$(command -v clang-14 || command -v clang)}
@@ -14,11 +20,14 @@ OBJDUMP=${OBJDUMP:-$(command -v llvm-objdump-14 || command -v llvm-objdump)}
 dir=src/generator/kernels
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-for src in "$dir"/*.c; do
-  name=$(basename "$src" .c)
-  out="$tmp/$name.wasm"
+
+# build SRC OUT [EXTRA_FLAGS…]: compile and check one binary.
+build() {
+  src=$1
+  out=$2
+  shift 2
   "$CLANG" --target=wasm32 -O3 -msimd128 -nostdlib -ffreestanding -fno-builtin \
-    -Wall -Wextra -Werror \
+    -Wall -Wextra -Werror "$@" \
     -Wl,--no-entry -Wl,--import-memory -Wl,--strip-all -o "$out" "$src"
   dis=$("$OBJDUMP" -d "$out")
   if echo "$dis" | grep -q 'global\.set'; then
@@ -29,6 +38,12 @@ for src in "$dir"/*.c; do
     echo "$src: has a data segment; the kernel must not own static memory" >&2
     exit 1
   fi
+}
+
+for src in "$dir"/*.c; do
+  name=$(basename "$src" .c)
+  out="$tmp/$name.wasm"
+  build "$src" "$out"
   hash=$(sha256sum "$src" | cut -d' ' -f1)
   b64=$(base64 -w0 "$out")
   ts="$dir/$name-wasm.ts"
@@ -41,4 +56,24 @@ for src in "$dir"/*.c; do
     echo "  '$b64';"
   } >"$ts"
   echo "$ts: $(wc -c <"$out") bytes of wasm"
+  if grep -q '^#ifdef RELAXED' "$src"; then
+    rel="$tmp/$name-relaxed.wasm"
+    build "$src" "$rel" -DRELAXED -mrelaxed-simd
+    want=$("$OBJDUMP" -d "$rel" | grep -c 'f32x4\.fma' || true)
+    python3 - "$rel" "$want" <<'PY'
+import sys
+path, want = sys.argv[1], int(sys.argv[2])
+b = open(path, 'rb').read()
+old, new = bytes([0xfd, 0xaf, 0x01]), bytes([0xfd, 0x85, 0x02])
+if b.count(old) != want or want == 0:
+    sys.exit(f'{path}: {b.count(old)} f32x4.fma byte patterns, {want} instructions: cannot rewrite safely')
+open(path, 'wb').write(b.replace(old, new))
+PY
+    {
+      echo "/** The same module built with -DRELAXED (relaxed-SIMD fused multiply–adds), base64. */"
+      echo "export const WASM_RELAXED_BASE64 ="
+      echo "  '$(base64 -w0 "$rel")';"
+    } >>"$ts"
+    echo "$ts: + $(wc -c <"$rel") bytes of relaxed-SIMD wasm ($want fused multiply–adds)"
+  fi
 done

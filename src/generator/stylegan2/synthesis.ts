@@ -40,6 +40,15 @@ import {
 } from '../ops/winograd.js';
 import { SynthesisInputLayer } from '../stylegan3/synthesis-input.js';
 import { prepareUpConv, upConv, upConvWinogradPays, disposeUpConv, type UpConvWeight } from './up-conv.js';
+import {
+  prepareWinogradConvWeight,
+  prepareWinogradUpConvWeight,
+  winogradConv,
+  winogradConvSupport,
+  winogradUpConv,
+  type WinogradConvWeight,
+  type WinogradUpConvWeight,
+} from '../kernels/winograd-conv.js';
 import type { StateDict } from '../state.js';
 
 /** Per-pixel noise: each layer's stored `noise_const`, none, or fresh N(0, 1) draws (official default). */
@@ -430,6 +439,18 @@ function winogradFor(outH: number, outW: number, cin: number, cout: number): boo
   return outH * outW * cin * cout * 9 >= AUTO_MIN_MACS;
 }
 
+/**
+ * Whether a conv layer (3×3 conv1, or conv0 with its up-sampling) runs as the fused WebAssembly
+ * Winograd kernel (kernels/winograd-conv.ts: conv, demodulation, noise, bias, leaky ReLU and clamp
+ * in one call). 'auto' on the wasm backend takes it for every size (its fixed cost is one call,
+ * not ~50 ops); 'winograd' keeps the tfjs-op Winograd and 'direct' the plain convs, so both stay
+ * available for comparison.
+ */
+function fusedConvFor(cin: number, cout: number): boolean {
+  if (convAlgorithm().algorithm !== 'auto' || cin % 4 !== 0 || cout % 8 !== 0) return false;
+  return winogradConvSupport().ok;
+}
+
 /** Whether conv0 (input H × W) runs its phase correlations as Winograd F(2, 2) (see `upConvWinogradPays`). */
 function upWinogradFor(h: number, w: number, cin: number, cout: number): boolean {
   const { algorithm } = convAlgorithm();
@@ -463,6 +484,12 @@ class PreparedLayer {
   private noiseBiasA: tf.Tensor4D | null = null;
   private readonly actGain: number;
   private winograd: WinogradWeight | null = null;
+  /** The fused kernel's packed weights (made on first use) and the raw OIHW weights. */
+  private fused: WinogradConvWeight | null = null;
+  private fusedUp: WinogradUpConvWeight | null = null;
+  private readonly oihw: Float32Array;
+  /** The noise strength times the activation gain, as a number (the fused kernel's γ). */
+  private readonly noiseGainA: number;
   private readonly clamp: number | null;
   private readonly gain: number;
 
@@ -499,6 +526,7 @@ class PreparedLayer {
     this.affB = affB;
     const W = get('weight');
     const Wd = W.data instanceof Float32Array ? W.data : Float32Array.from(W.data);
+    this.oihw = Wd;
     const [O, I, k] = [spec.outChannels, spec.inChannels, spec.kernel];
     if (spec.up === 2) {
       this.hwio = null;
@@ -515,11 +543,13 @@ class PreparedLayer {
     this.biasA = tf.tidy(() => tf.reshape(tf.mul(this.bias, this.actGain), [1, 1, 1, -1]) as tf.Tensor4D);
     if (spec.noise) {
       const r = spec.resolution;
-      this.noiseA = tf.scalar(get('noise_strength').data[0] * this.actGain);
+      this.noiseGainA = get('noise_strength').data[0] * this.actGain;
+      this.noiseA = tf.scalar(this.noiseGainA);
       this.noiseConst = tf.tidy(() => tf.reshape(tensorOf('noise_const'), [1, r, r, 1]));
     } else {
       this.noiseA = null;
       this.noiseConst = null;
+      this.noiseGainA = 0;
     }
   }
 
@@ -535,8 +565,9 @@ class PreparedLayer {
         const y = tf.reshape(tf.matMul(tf.reshape(x, [n, h * wd, cin]), ws), [n, h, wd, spec.outChannels]);
         return biasAct(y as tf.Tensor4D, this.bias, spec, this.clamp, 1, 3);
       }
-      const xm = tf.mul(x, tf.reshape(s, [n, 1, 1, cin])) as tf.Tensor4D;
       const O = spec.outChannels;
+      if (spec.kernel === 3 && fusedConvFor(cin, O)) return this.forwardFused(x, s, mode, seed);
+      const xm = tf.mul(x, tf.reshape(s, [n, 1, 1, cin])) as tf.Tensor4D;
       let y: tf.Tensor4D;
       if (this.up) {
         y = upConv(xm, this.up, upWinogradFor(h, wd, cin, O));
@@ -579,6 +610,51 @@ class PreparedLayer {
     });
   }
 
+  /** `forward` of conv0 or a 3×3 conv1 through the fused Winograd kernel (inside `forward`'s tidy). */
+  private forwardFused(x: tf.Tensor4D, s: tf.Tensor2D, mode: NoiseMode, seed: NoiseDraw | null): tf.Tensor4D {
+    const { spec } = this;
+    const n = x.shape[0];
+    // Packed on first use, inside forward's tidy: kept, owned by the layer.
+    if (this.up && !this.fusedUp) {
+      const taps = (t: tf.Tensor4D) => {
+        const d = t.dataSync();
+        return Array.from({ length: 4 }, (_, k) => d[k * spec.outChannels]);
+      };
+      const w = prepareWinogradUpConvWeight(
+        this.oihw,
+        spec.outChannels,
+        spec.inChannels,
+        taps(this.up.fy),
+        taps(this.up.fx),
+      );
+      tf.keep(w.packed);
+      tf.keep(w.taps);
+      this.fusedUp = w;
+    } else if (!this.up && !this.fused) {
+      const w = prepareWinogradConvWeight(this.oihw, spec.outChannels, spec.inChannels);
+      tf.keep(w.packed);
+      this.fused = w;
+    }
+    // Demodulation times the activation gain (see `biasA`).
+    const d = tf.mul(tf.rsqrt(tf.add(tf.matMul(tf.square(s), this.sq!), 1e-8)), this.actGain) as tf.Tensor2D;
+    let noise: tf.Tensor | null = null;
+    if (spec.noise && mode === 'const') noise = this.noiseConst;
+    else if (spec.noise && mode === 'random') {
+      const r = spec.resolution;
+      noise = randomNoise([n, r, r, 1], spec.wIndex, seed);
+    }
+    const opts = {
+      styles: s,
+      scale: d,
+      bias: tf.reshape(this.biasA, [-1]) as tf.Tensor1D,
+      noise,
+      noiseGain: this.noiseGainA,
+      slope: 0.2,
+      clamp: this.clamp === null ? null : this.clamp * this.gain,
+    };
+    return this.up ? winogradUpConv(x, this.fusedUp!, opts) : winogradConv(x, this.fused!, opts);
+  }
+
   /**
    * Multiply–accumulates of one sample: affine, conv (conv0 as the transposed conv,
    * k²·H_in·W_in·C_in·C_out, which its four phase convs evaluate; the 4-tap filter passes are not
@@ -604,6 +680,10 @@ class PreparedLayer {
     this.noiseBiasA = null;
     if (this.winograd) disposeWinogradWeight(this.winograd);
     this.winograd = null;
+    this.fused?.packed.dispose();
+    this.fused = null;
+    if (this.fusedUp) tf.dispose([this.fusedUp.packed, this.fusedUp.taps]);
+    this.fusedUp = null;
   }
 }
 

@@ -1,0 +1,478 @@
+/**
+ * The fused Winograd F(4×4, 3×3) convolution kernel (`winograd-conv.c`, WebAssembly SIMD) as a
+ * TensorFlow.js kernel of the wasm backend: the modulated 3×3 convolution of a StyleGAN2 layer with
+ * its whole epilogue,
+ *
+ *     y = clamp( lrelu_slope( scale[n, o] · conv3×3(s[n] ⊙ x, g)[n, p, o] + bias[o] + γ · noise[n, p] ) )
+ *
+ * (every term optional), in one call that reads x and writes y in place in tfjs's wasm heap. The
+ * convolution is the Winograd algorithm of ops/winograd.ts (same matrices, same tiles) with the
+ * transforms done on cache-sized chunks of tiles instead of as ~50 separate tfjs ops.
+ *
+ * Two binaries: the plain SIMD one and a relaxed-SIMD one with fused multiply–adds (GEMMs about
+ * 1.2–1.3× faster here). The relaxed one is used where the engine validates it; in Node 20 the
+ * feature is behind V8's `--experimental-wasm-relaxed-simd`, which `winogradConvSupport` switches
+ * on (before compiling the module; set `ALIASFREE_RELAXED_SIMD=0` to keep the plain binary).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { WASM_BASE64, WASM_RELAXED_BASE64 } from './winograd-conv-wasm.js';
+import { heapAlloc, heapMemory, heapOffset, type WasmBackendLike } from './tfjs-heap.js';
+
+const KERNEL_NAME = 'AliasfreeWinogradConv';
+
+/** Winograd F(4, 3) weight transform G (6 × 3; points 0, ±1, ±2, ∞). */
+const G43: readonly (readonly number[])[] = [
+  [1 / 4, 0, 0],
+  [-1 / 6, -1 / 6, -1 / 6],
+  [-1 / 6, 1 / 6, -1 / 6],
+  [1 / 24, 1 / 12, 1 / 6],
+  [1 / 24, -1 / 12, 1 / 6],
+  [0, 0, 1],
+];
+
+/** Floats of scratch (V and M planes of one chunk) the kernel may use per call: 1 MiB. */
+const CHUNK_BUDGET_FLOATS = 1 << 18;
+/**
+ * Fewest tiles per chunk: each chunk streams all of U (up to 81 · C_in · C_out floats, 26 MiB for
+ * 512 → 256), so wide layers need many tiles per pass; the timings did not move between 1 and 4 MiB
+ * budgets at this minimum (2-core EPYC, 512 KiB L2).
+ */
+const MIN_CHUNK = 64;
+
+interface KernelExports {
+  winograd_conv(params: number): void;
+  scratch_floats(params: number): number;
+  winograd_up_conv(params: number): void;
+  up_scratch_floats(params: number): number;
+}
+
+/** Parameter block fields, in the order of the C struct `Params` (4 bytes each). */
+const PARAM_FIELDS = [
+  'n', 'h', 'w', 'cin', 'cout', 'pad', 'oh', 'ow', 'chunk', 'use_slope', 'use_clamp', 'noise_stride',
+  'slope', 'clamp', 'noise_gain', 'x', 's', 'u', 'scale', 'bias', 'noise', 'y', 'scratch', 'fy', 'fx',
+] as const; // prettier-ignore
+const FLOAT_FIELDS = new Set(['slope', 'clamp', 'noise_gain']);
+
+/** The two builds of the kernel. */
+export type WinogradConvBinary = 'plain' | 'relaxed';
+
+let preference: 'auto' | WinogradConvBinary = 'auto';
+let relaxedOk: boolean | null = null;
+const modules: Partial<Record<WinogradConvBinary, WebAssembly.Module>> = {};
+const instances = new WeakMap<WebAssembly.Memory, Partial<Record<WinogradConvBinary, KernelExports>>>();
+
+function bytesOf(b64: string): Uint8Array {
+  return Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0));
+}
+
+/** Whether relaxed SIMD validates here, switching V8's flag on in Node when allowed (once). */
+function relaxedSimdAvailable(): boolean {
+  if (relaxedOk !== null) return relaxedOk;
+  const proc = (
+    globalThis as {
+      process?: { env?: Record<string, string | undefined>; getBuiltinModule?: (id: string) => unknown };
+    }
+  ).process;
+  const bytes = bytesOf(WASM_RELAXED_BASE64);
+  relaxedOk = false;
+  if (proc?.env?.ALIASFREE_RELAXED_SIMD === '0') return relaxedOk;
+  if (WebAssembly.validate(bytes)) return (relaxedOk = true);
+  const v8 = proc?.getBuiltinModule?.('node:v8') as { setFlagsFromString?(flags: string): void } | undefined;
+  if (!v8?.setFlagsFromString) return relaxedOk;
+  v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+  return (relaxedOk = WebAssembly.validate(bytes));
+}
+
+/** The binary `winogradConv` runs with the current preference. */
+function currentBinary(): WinogradConvBinary {
+  if (preference === 'plain') return 'plain';
+  if (relaxedSimdAvailable()) return 'relaxed';
+  if (preference === 'relaxed') throw new Error('the relaxed-SIMD build does not validate in this engine');
+  return 'plain';
+}
+
+/**
+ * Choose the build the fused Winograd kernels run: 'auto' (default: relaxed SIMD where the engine
+ * has it, else plain SIMD), or one of them explicitly (to compare them; 'relaxed' throws on use
+ * where it does not validate). The environment variable `ALIASFREE_RELAXED_SIMD=0` makes 'auto'
+ * plain.
+ */
+export function setWinogradConvBinary(binary: 'auto' | WinogradConvBinary): void {
+  if (binary !== 'auto' && binary !== 'plain' && binary !== 'relaxed')
+    throw new RangeError(`binary must be 'auto', 'plain' or 'relaxed', got ${String(binary)}`);
+  preference = binary;
+}
+
+function kernelModule(kind: WinogradConvBinary): WebAssembly.Module {
+  return (modules[kind] ??= new WebAssembly.Module(
+    bytesOf(kind === 'relaxed' ? WASM_RELAXED_BASE64 : WASM_BASE64),
+  ));
+}
+
+function instanceFor(memory: WebAssembly.Memory): KernelExports {
+  const kind = currentBinary();
+  let perMemory = instances.get(memory);
+  if (!perMemory) instances.set(memory, (perMemory = {}));
+  let k = perMemory[kind];
+  if (!k) {
+    const inst = new WebAssembly.Instance(kernelModule(kind), { env: { memory } });
+    k = perMemory[kind] = inst.exports as unknown as KernelExports;
+  }
+  return k;
+}
+
+/**
+ * Whether the fused Winograd kernel can run on the current tfjs backend (wasm only: it needs the
+ * backend's heap), whether it uses fused multiply–adds (`relaxed`), and if not available, why.
+ */
+export function winogradConvSupport(): { ok: boolean; relaxed: boolean; reason: string } {
+  const name = tf.getBackend();
+  if (name !== 'wasm')
+    return { ok: false, relaxed: false, reason: `the tfjs backend is '${name}', not 'wasm'` };
+  if (!heapMemory(tf.backend()))
+    return {
+      ok: false,
+      relaxed: false,
+      reason: 'the wasm backend does not expose its memory (unexpected tfjs version)',
+    };
+  try {
+    const kind = currentBinary();
+    kernelModule(kind);
+    const relaxed = kind === 'relaxed';
+    return {
+      ok: true,
+      relaxed,
+      reason: relaxed ? 'wasm backend, relaxed SIMD (fused multiply–adds)' : 'wasm backend, SIMD',
+    };
+  } catch (e) {
+    return {
+      ok: false,
+      relaxed: false,
+      reason: `the kernel does not compile here (WebAssembly SIMD?): ${String(e)}`,
+    };
+  }
+}
+
+/** Weights of one 3×3 layer transformed and packed for the kernel (owns one tensor). */
+export interface WinogradConvWeight {
+  /** [36 · C_out/8 · C_in · 8]: U_ξ = (G g Gᵀ)_ξ, in panels of 8 output channels. */
+  readonly packed: tf.Tensor1D;
+  readonly inChannels: number;
+  readonly outChannels: number;
+}
+
+/**
+ * Transform (in float64) and pack 3×3 weights given as `[C_out, C_in, 3, 3]` (the official OIHW
+ * layout, as a flat array) for `winogradConv`. C_in must be a multiple of 4 and C_out of 8 (the
+ * kernel's vector and register tile sizes).
+ */
+export function prepareWinogradConvWeight(
+  oihw: ArrayLike<number>,
+  cout: number,
+  cin: number,
+): WinogradConvWeight {
+  checkChannels(cin, cout, oihw.length);
+  const packed = new Float32Array(36 * cin * cout);
+  const g = new Float64Array(9);
+  for (let o = 0; o < cout; o++) {
+    const panel = o >> 3;
+    const lane = o & 7;
+    for (let i = 0; i < cin; i++) {
+      const base = (o * cin + i) * 9;
+      for (let r = 0; r < 9; r++) g[r] = oihw[base + r];
+      for (let a = 0; a < 6; a++) {
+        for (let b = 0; b < 6; b++) {
+          let v = 0;
+          for (let r = 0; r < 3; r++) {
+            const ga = G43[a][r];
+            if (ga === 0) continue;
+            for (let c = 0; c < 3; c++) v += ga * g[r * 3 + c] * G43[b][c];
+          }
+          packed[(((a * 6 + b) * (cout >> 3) + panel) * cin + i) * 8 + lane] = v;
+        }
+      }
+    }
+  }
+  return { packed: tf.tensor1d(packed, 'float32'), inChannels: cin, outChannels: cout };
+}
+
+/** conv0 weights transformed and packed for `winogradUpConv` (owns two tensors). */
+export interface WinogradUpConvWeight {
+  /** [81 · C_out/8 · C_in · 8]: U_ab = Σ_rc Ĝ[a][r]·W[r][c]·Ĝ[b][c] in panels of 8 output channels. */
+  readonly packed: tf.Tensor1D;
+  /** The filter's correlation taps, 4 along y then 4 along x (gain included). */
+  readonly taps: tf.Tensor1D;
+  readonly inChannels: number;
+  readonly outChannels: number;
+}
+
+/**
+ * Ĝ of the up conv (9 × 3, over the taps W₀, W₁, W₂ of one axis): F(4, 2)'s G on the even outputs'
+ * taps (g₀, g₁) = (W₂, W₀) — rows (½, 0), (½, ½), (⅙, −⅙), (⅙, ⅓), (0, 1) — then W₁ for each of
+ * the four odd outputs (see the kernel's section comment).
+ */
+const G_UP: readonly (readonly number[])[] = [
+  [0, 0, 1 / 2],
+  [1 / 2, 0, 1 / 2],
+  [-1 / 6, 0, 1 / 6],
+  [1 / 3, 0, 1 / 6],
+  [1, 0, 0],
+  [0, 1, 0],
+  [0, 1, 0],
+  [0, 1, 0],
+  [0, 1, 0],
+];
+/** Products per axis of the up conv's tile (4 inputs). */
+const UP_PRODUCTS = G_UP.length;
+
+/**
+ * Pack StyleGAN2's up-sampling conv0 for `winogradUpConv`: weights `[C_out, C_in, 3, 3]` (official
+ * OIHW, flat; the transposed conv's taps, unflipped) and the filter's 4 correlation taps per axis
+ * `fy`, `fx` (T → O: O[Y] = Σ_t T[Y − 1 + t]·f[t], the up-sampling gain included). C_in must be a
+ * multiple of 4 and C_out of 8.
+ */
+export function prepareWinogradUpConvWeight(
+  oihw: ArrayLike<number>,
+  cout: number,
+  cin: number,
+  fy: ArrayLike<number>,
+  fx: ArrayLike<number>,
+): WinogradUpConvWeight {
+  checkChannels(cin, cout, oihw.length);
+  if (fy.length !== 4 || fx.length !== 4)
+    throw new RangeError(`the filter needs 4 taps per axis, got ${fy.length} and ${fx.length}`);
+  const P = UP_PRODUCTS;
+  const packed = new Float32Array(P * P * cin * cout);
+  for (let o = 0; o < cout; o++) {
+    const panel = o >> 3;
+    const lane = o & 7;
+    for (let i = 0; i < cin; i++) {
+      const base = (o * cin + i) * 9;
+      for (let a = 0; a < P; a++)
+        for (let b = 0; b < P; b++) {
+          let v = 0;
+          for (let r = 0; r < 3; r++)
+            for (let c = 0; c < 3; c++) v += G_UP[a][r] * G_UP[b][c] * oihw[base + r * 3 + c];
+          packed[(((a * P + b) * (cout >> 3) + panel) * cin + i) * 8 + lane] = v;
+        }
+    }
+  }
+  return {
+    packed: tf.tensor1d(packed, 'float32'),
+    taps: tf.tensor1d(Float32Array.from([...Array.from(fy), ...Array.from(fx)]), 'float32'),
+    inChannels: cin,
+    outChannels: cout,
+  };
+}
+
+function checkChannels(cin: number, cout: number, length: number): void {
+  if (!Number.isInteger(cin) || cin < 4 || cin % 4 !== 0)
+    throw new RangeError(`C_in must be a positive multiple of 4, got ${cin}`);
+  if (!Number.isInteger(cout) || cout < 8 || cout % 8 !== 0)
+    throw new RangeError(`C_out must be a positive multiple of 8, got ${cout}`);
+  if (length !== cout * cin * 9)
+    throw new RangeError(`weights must hold C_out·C_in·9 = ${cout * cin * 9} values, got ${length}`);
+}
+
+/** Options of `winogradConv`: the epilogue terms (each optional) and the padding. */
+export interface WinogradConvOptions {
+  /** Zero padding on each side (default 1: output size = input size). */
+  pad?: number;
+  /** Input styles s [N, C_in] (multiplied into x on load). */
+  styles?: tf.Tensor2D | null;
+  /** Output scale [N, C_out] (demodulation × activation gain). */
+  scale?: tf.Tensor2D | null;
+  /** Bias [C_out]. */
+  bias?: tf.Tensor1D | null;
+  /** Per-pixel noise: one map [H_o·W_o] for every sample, or [N, H_o·W_o]; times `noiseGain`. */
+  noise?: tf.Tensor | null;
+  noiseGain?: number;
+  /** Leaky ReLU slope (null: none) and clamp ±c (null: none), applied last. */
+  slope?: number | null;
+  clamp?: number | null;
+}
+
+function kernelFunc({
+  inputs,
+  backend,
+  attrs,
+}: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+  attrs?: tf.NamedAttrMap;
+}): tf.TensorInfo {
+  const be = backend as WasmBackendLike;
+  const memory = heapMemory(be);
+  if (!memory) throw new Error('winograd conv: the wasm backend does not expose its memory');
+  const k = instanceFor(memory);
+  const x = inputs.x as tf.TensorInfo;
+  const u = inputs.u as tf.TensorInfo;
+  const a = attrs as unknown as {
+    up: number;
+    cout: number;
+    pad: number;
+    slope: number;
+    clamp: number;
+    noiseGain: number;
+    noiseStride: number;
+  };
+  const [n, h, w, cin] = x.shape;
+  const up = a.up === 2;
+  const oh = up ? 2 * h : h + 2 * a.pad - 2;
+  const ow = up ? 2 * w : w + 2 * a.pad - 2;
+  const out = be.makeOutput([n, oh, ow, a.cout], 'float32');
+  // Tiles per chunk: V and M planes within the budget, at least MIN_CHUNK (the GEMMs reuse U),
+  // at most all tiles (conv1: of every sample; conv0: of one sample, as it runs sample by sample).
+  const planes = up ? 25 : 36;
+  const tiles = up
+    ? Math.floor((h + 2) / 2) * Math.floor((w + 2) / 2)
+    : n * Math.ceil(oh / 4) * Math.ceil(ow / 4);
+  const fit = Math.max(MIN_CHUNK, Math.floor(CHUNK_BUDGET_FLOATS / (planes * (cin + a.cout)) / 4) * 4);
+  const chunk = Math.min(fit, Math.ceil(tiles / 4) * 4);
+  const taps = inputs.taps as tf.TensorInfo | undefined;
+  const off = (t: tf.TensorInfo | undefined) => (t ? heapOffset(be, t) : 0);
+  const nParams = PARAM_FIELDS.length;
+  const values: Record<(typeof PARAM_FIELDS)[number], number> = {
+    n, h, w, cin, cout: a.cout, pad: a.pad, oh, ow, chunk,
+    use_slope: Number.isNaN(a.slope) ? 0 : 1, use_clamp: a.clamp >= 0 ? 1 : 0, noise_stride: a.noiseStride,
+    slope: Number.isNaN(a.slope) ? 0 : a.slope, clamp: a.clamp, noise_gain: a.noiseGain,
+    x: off(x), s: off(inputs.s as tf.TensorInfo | undefined), u: off(u),
+    scale: off(inputs.scale as tf.TensorInfo | undefined), bias: off(inputs.bias as tf.TensorInfo | undefined),
+    noise: off(inputs.noise as tf.TensorInfo | undefined), y: off(out), scratch: 0,
+    fy: off(taps), fx: taps ? off(taps) + 16 : 0,
+  }; // prettier-ignore
+  const block = heapAlloc(be, nParams * 4, 'winograd conv');
+  let scratch = 0;
+  let done = false;
+  try {
+    const write = () => {
+      const i32 = new Int32Array(memory.buffer, block, nParams);
+      const f32 = new Float32Array(memory.buffer, block, nParams);
+      PARAM_FIELDS.forEach((f, i) => {
+        if (FLOAT_FIELDS.has(f)) f32[i] = values[f];
+        else i32[i] = values[f];
+      });
+    };
+    write();
+    const floats = up ? k.up_scratch_floats(block) : k.scratch_floats(block);
+    scratch = heapAlloc(be, floats * 4 + 16, 'winograd conv');
+    values.scratch = scratch + ((16 - (scratch % 16)) % 16);
+    write(); // (the malloc may have grown the heap: write through a fresh view)
+    if (up) k.winograd_up_conv(block);
+    else k.winograd_conv(block);
+    done = true;
+  } finally {
+    if (scratch) be.wasm._free(scratch);
+    be.wasm._free(block);
+    if (!done) be.disposeData(out.dataId); // the output never reaches the engine
+  }
+  return out;
+}
+
+let registered = false;
+function ensureRegistered(): void {
+  if (registered) return;
+  if (!tf.getKernel(KERNEL_NAME, 'wasm'))
+    tf.registerKernel({
+      kernelName: KERNEL_NAME,
+      backendName: 'wasm',
+      kernelFunc: kernelFunc as unknown as tf.KernelFunc,
+    });
+  registered = true;
+}
+
+/**
+ * The fused layer (see the module comment): x NHWC [N, H, W, C_in] → [N, H + 2·pad − 2,
+ * W + 2·pad − 2, C_out]. Needs the wasm backend (`winogradConvSupport()`); not differentiable
+ * (inference only). Float32 error against float64: that of Winograd F(4, 3) (≈ 1e−5 relative at
+ * C_in = 256, see ops/winograd.ts).
+ */
+export function winogradConv(
+  x: tf.Tensor4D,
+  weight: WinogradConvWeight,
+  opts: WinogradConvOptions = {},
+): tf.Tensor4D {
+  const support = winogradConvSupport();
+  if (!support.ok) throw new Error(`winograd conv unavailable: ${support.reason}`);
+  const { pad = 1, styles = null, scale = null, bias = null, noise = null, noiseGain = 1 } = opts;
+  const { slope = null, clamp = null } = opts;
+  if (x.dtype !== 'float32' || x.rank !== 4) throw new TypeError(`x must be a float32 NHWC tensor`);
+  const [n, h, w, cin] = x.shape;
+  if (cin !== weight.inChannels)
+    throw new RangeError(`x has ${cin} channels, the weights expect ${weight.inChannels}`);
+  if (!Number.isInteger(pad) || pad < 0 || pad > 2) throw new RangeError(`pad must be 0, 1 or 2, got ${pad}`);
+  const oh = h + 2 * pad - 2;
+  const ow = w + 2 * pad - 2;
+  if (oh < 1 || ow < 1) throw new RangeError(`a ${h}×${w} input with pad ${pad} has no output`);
+  const cout = weight.outChannels;
+  const need = (t: tf.Tensor | null, what: string, shape: number[]) => {
+    if (t && (t.size !== shape.reduce((p, q) => p * q, 1) || t.dtype !== 'float32'))
+      throw new RangeError(`${what} must be float32 [${shape.join(', ')}], got [${t.shape.join(', ')}]`);
+  };
+  need(styles, 'styles', [n, cin]);
+  need(scale, 'scale', [n, cout]);
+  need(bias, 'bias', [cout]);
+  let noiseStride = 0;
+  if (noise) {
+    if (noise.size === n * oh * ow && n > 1) noiseStride = oh * ow;
+    else need(noise, 'noise', [oh * ow]);
+  }
+  ensureRegistered();
+  const inputs: tf.NamedTensorMap = { x, u: weight.packed };
+  if (styles) inputs.s = styles;
+  if (scale) inputs.scale = scale;
+  if (bias) inputs.bias = bias;
+  if (noise) inputs.noise = noise;
+  const attrs = {
+    up: 1,
+    cout,
+    pad,
+    slope: slope ?? NaN,
+    clamp: clamp ?? -1,
+    noiseGain,
+    noiseStride,
+  };
+  return tf.engine().runKernel(KERNEL_NAME, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+}
+
+/**
+ * StyleGAN2's up-sampling conv0 with the layer epilogue in one call (see the kernel's section
+ * comment): x NHWC [N, H, W, C_in] → [N, 2H, 2W, C_out], the official transposed 3×3
+ * conv (stride 2) of s ⊙ x and the 4×4 filter, then scale, bias, noise, leaky ReLU and clamp as
+ * in `winogradConv`. Needs the wasm backend; inference only.
+ */
+export function winogradUpConv(
+  x: tf.Tensor4D,
+  weight: WinogradUpConvWeight,
+  opts: Omit<WinogradConvOptions, 'pad'> = {},
+): tf.Tensor4D {
+  const support = winogradConvSupport();
+  if (!support.ok) throw new Error(`winograd conv unavailable: ${support.reason}`);
+  const { styles = null, scale = null, bias = null, noise = null, noiseGain = 1 } = opts;
+  const { slope = null, clamp = null } = opts;
+  if (x.dtype !== 'float32' || x.rank !== 4) throw new TypeError(`x must be a float32 NHWC tensor`);
+  const [n, h, w, cin] = x.shape;
+  if (cin !== weight.inChannels)
+    throw new RangeError(`x has ${cin} channels, the weights expect ${weight.inChannels}`);
+  const cout = weight.outChannels;
+  const need = (t: tf.Tensor | null, what: string, shape: number[]) => {
+    if (t && (t.size !== shape.reduce((p, q) => p * q, 1) || t.dtype !== 'float32'))
+      throw new RangeError(`${what} must be float32 [${shape.join(', ')}], got [${t.shape.join(', ')}]`);
+  };
+  need(styles, 'styles', [n, cin]);
+  need(scale, 'scale', [n, cout]);
+  need(bias, 'bias', [cout]);
+  let noiseStride = 0;
+  if (noise) {
+    if (noise.size === n * 4 * h * w && n > 1) noiseStride = 4 * h * w;
+    else need(noise, 'noise', [4 * h * w]);
+  }
+  ensureRegistered();
+  const inputs: tf.NamedTensorMap = { x, u: weight.packed, taps: weight.taps };
+  if (styles) inputs.s = styles;
+  if (scale) inputs.scale = scale;
+  if (bias) inputs.bias = bias;
+  if (noise) inputs.noise = noise;
+  const attrs = { up: 2, cout, pad: 0, slope: slope ?? NaN, clamp: clamp ?? -1, noiseGain, noiseStride };
+  return tf.engine().runKernel(KERNEL_NAME, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+}

@@ -1,0 +1,401 @@
+/**
+ * The fused WebAssembly Winograd kernels of StyleGAN2 (src/generator/kernels/winograd-conv.*):
+ * the 3×3 conv F(4×4, 3×3) and the up-sampling conv0 (transposed conv + [1,3,3,1] filter, F(4, 2)
+ * on the even phases), each with the layer epilogue, against float64 references written from the
+ * definitions here; both builds (plain SIMD, relaxed SIMD); the binary's provenance and memory
+ * contract; heap hygiene. The golden StyleGAN2 networks run through them in stylegan2.test.ts.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs-core';
+import { setBackend } from '../../src/generator/backend.js';
+import {
+  prepareWinogradConvWeight,
+  prepareWinogradUpConvWeight,
+  setWinogradConvBinary,
+  winogradConv,
+  winogradConvSupport,
+  winogradUpConv,
+  type WinogradConvBinary,
+} from '../../src/generator/kernels/winograd-conv.js';
+import {
+  SOURCE_SHA256,
+  WASM_BASE64,
+  WASM_RELAXED_BASE64,
+} from '../../src/generator/kernels/winograd-conv-wasm.js';
+import { prepareUpConv, upConv } from '../../src/generator/stylegan2/up-conv.js';
+import { Rng } from '../../src/generator/rng.js';
+import { trackWasmHeap } from '../helpers/wasm-heap.js';
+
+before(async () => {
+  await setBackend('wasm');
+});
+after(() => setWinogradConvBinary('auto'));
+
+/** A random layer case: sizes, weights, styles, scale, bias, noise, slope and clamp. */
+interface Case {
+  n: number;
+  h: number;
+  w: number;
+  cin: number;
+  cout: number;
+  x: Float32Array;
+  W: Float32Array; // [cout, cin, 3, 3]
+  s: Float32Array | null;
+  scale: Float32Array | null;
+  bias: Float32Array | null;
+  noise: Float32Array | null; // [oh·ow] or [n, oh·ow]
+  noiseGain: number;
+  slope: number | null;
+  clamp: number | null;
+}
+
+/** An integer in [0, k). */
+const below = (rng: Rng, k: number) => Math.floor(rng.uniform() * k);
+
+function randomCase(rng: Rng, up: boolean): Case & { pad: number } {
+  const n = 1 + below(rng, 2);
+  const h = 1 + below(rng, up ? 9 : 13);
+  const w = 1 + below(rng, up ? 9 : 13);
+  const cin = 4 * (1 + below(rng, 4));
+  const cout = 8 * (1 + below(rng, 2));
+  const pad = up ? 0 : below(rng, 3);
+  const [oh, ow] = up ? [2 * h, 2 * w] : [h + 2 * pad - 2, w + 2 * pad - 2];
+  const normals = (k: number) => Float32Array.from(rng.normals(k));
+  const maybe = <T>(v: () => T) => (rng.uniform() < 0.7 ? v() : null);
+  const perSample = n > 1 && rng.uniform() < 0.5;
+  return {
+    n, h, w, cin, cout, pad,
+    x: normals(n * h * w * cin),
+    W: normals(cout * cin * 9),
+    s: maybe(() => Float32Array.from(normals(n * cin), (v) => 1 + 0.5 * v)),
+    scale: maybe(() => Float32Array.from(normals(n * cout), (v) => 0.5 + 0.2 * v)),
+    bias: maybe(() => normals(cout)),
+    noise: oh > 0 && ow > 0 ? maybe(() => normals((perSample ? n : 1) * oh * ow)) : null,
+    noiseGain: rng.uniform() * 2 - 1,
+    slope: rng.uniform() < 0.7 ? 0.2 : null,
+    clamp: rng.uniform() < 0.5 ? 1 + 3 * rng.uniform() : null,
+  }; // prettier-ignore
+}
+
+/**
+ * Largest |value| before the leaky ReLU and the clamp in the last reference computed: the scale the
+ * rounding errors follow (the clamp can make the outputs much smaller than the sums they come from).
+ */
+let preActivationMax = 0;
+
+/** The epilogue in float64 (the definition of the kernels' header comments). */
+function epilogue(c: Case, acc: number, b: number, p: number, o: number, plane: number): number {
+  let v = acc * (c.scale ? c.scale[b * c.cout + o] : 1) + (c.bias ? c.bias[o] : 0);
+  if (c.noise) v += c.noiseGain * c.noise[(c.noise.length > plane ? b * plane : 0) + p];
+  preActivationMax = Math.max(preActivationMax, Math.abs(v));
+  if (c.slope !== null && v < 0) v *= c.slope;
+  if (c.clamp !== null) v = Math.min(c.clamp, Math.max(-c.clamp, v));
+  return v;
+}
+
+/** The modulated 3×3 cross-correlation with zero padding `pad`, then the epilogue, in float64. */
+function convReference(c: Case, pad: number): Float64Array {
+  const { n, h, w, cin, cout } = c;
+  const oh = h + 2 * pad - 2;
+  const ow = w + 2 * pad - 2;
+  const y = new Float64Array(n * oh * ow * cout);
+  for (let b = 0; b < n; b++)
+    for (let Y = 0; Y < oh; Y++)
+      for (let X = 0; X < ow; X++)
+        for (let o = 0; o < cout; o++) {
+          let acc = 0;
+          for (let r = 0; r < 3; r++)
+            for (let q = 0; q < 3; q++) {
+              const iy = Y + r - pad;
+              const ix = X + q - pad;
+              if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+              for (let i = 0; i < cin; i++)
+                acc +=
+                  c.x[((b * h + iy) * w + ix) * cin + i] *
+                  (c.s ? c.s[b * cin + i] : 1) *
+                  c.W[((o * cin + i) * 3 + r) * 3 + q];
+            }
+          y[((b * oh + Y) * ow + X) * cout + o] = epilogue(c, acc, b, Y * ow + X, o, oh * ow);
+        }
+  return y;
+}
+
+/**
+ * conv0 by its definition, in float64: the transposed conv (stride 2, taps unflipped:
+ * T[2m + r, 2k + q] += x[m, k]·W[r, q]), then O[Y] = Σ_t T[Y − 1 + t]·f[t] per axis (T zero
+ * outside 0 … 2H), then the epilogue.
+ */
+function upReference(c: Case, fy: number[], fx: number[]): Float64Array {
+  const { n, h, w, cin, cout } = c;
+  const Th = 2 * h + 1;
+  const Tw = 2 * w + 1;
+  const y = new Float64Array(n * 4 * h * w * cout);
+  for (let b = 0; b < n; b++) {
+    const T = new Float64Array(Th * Tw * cout);
+    for (let m = 0; m < h; m++)
+      for (let k = 0; k < w; k++)
+        for (let i = 0; i < cin; i++) {
+          const xv = c.x[((b * h + m) * w + k) * cin + i] * (c.s ? c.s[b * cin + i] : 1);
+          for (let r = 0; r < 3; r++)
+            for (let q = 0; q < 3; q++)
+              for (let o = 0; o < cout; o++)
+                T[((2 * m + r) * Tw + 2 * k + q) * cout + o] += xv * c.W[((o * cin + i) * 3 + r) * 3 + q];
+        }
+    for (let Y = 0; Y < 2 * h; Y++)
+      for (let X = 0; X < 2 * w; X++)
+        for (let o = 0; o < cout; o++) {
+          let acc = 0;
+          for (let a = 0; a < 4; a++)
+            for (let d = 0; d < 4; d++) {
+              const ty = Y - 1 + a;
+              const tx = X - 1 + d;
+              if (ty < 0 || ty >= Th || tx < 0 || tx >= Tw) continue;
+              acc += fy[a] * fx[d] * T[(ty * Tw + tx) * cout + o];
+            }
+          y[((b * 2 * h + Y) * 2 * w + X) * cout + o] = epilogue(c, acc, b, Y * 2 * w + X, o, 4 * h * w);
+        }
+  }
+  return y;
+}
+
+function tensorsOf(c: Case) {
+  return {
+    x: tf.tensor4d(c.x, [c.n, c.h, c.w, c.cin]),
+    styles: c.s ? tf.tensor2d(c.s, [c.n, c.cin]) : null,
+    scale: c.scale ? tf.tensor2d(c.scale, [c.n, c.cout]) : null,
+    bias: c.bias ? tf.tensor1d(c.bias) : null,
+    noise: c.noise ? tf.tensor1d(c.noise) : null,
+  };
+}
+
+/** The tensors of `tensorsOf` that exist. */
+function tensorList(t: ReturnType<typeof tensorsOf>): tf.Tensor[] {
+  return [t.x, t.styles, t.scale, t.bias, t.noise].filter((v): v is NonNullable<typeof v> => v !== null);
+}
+
+/** max |y − ref| / `scale` (default max |ref|; the error itself when the scale is 0). */
+function relError(y: Float32Array, ref: Float64Array, scale?: number): number {
+  assert.equal(y.length, ref.length);
+  let e = 0;
+  let m = 0;
+  for (let i = 0; i < y.length; i++) {
+    e = Math.max(e, Math.abs(y[i] - ref[i]));
+    m = Math.max(m, Math.abs(ref[i]));
+  }
+  const s = scale ?? m;
+  return s === 0 ? e : e / s;
+}
+
+/** The error of a kernel output against a reference, relative to the reference's pre-activation max. */
+function preActivationError(y: tf.Tensor, reference: () => Float64Array): number {
+  preActivationMax = 0;
+  const ref = reference();
+  return relError(y.dataSync() as Float32Array, ref, preActivationMax);
+}
+
+for (const binary of ['plain', 'relaxed'] as WinogradConvBinary[]) {
+  test(`3×3 conv (${binary} build): random cases against the float64 definition (1e-5 of the largest pre-activation)`, () => {
+    setWinogradConvBinary(binary);
+    assert.equal(winogradConvSupport().relaxed, binary === 'relaxed');
+    const rng = new Rng(binary === 'plain' ? 11 : 12);
+    let ran = 0;
+    for (let k = 0; k < 40; k++) {
+      const c = randomCase(rng, false);
+      if (c.h + 2 * c.pad - 2 < 1 || c.w + 2 * c.pad - 2 < 1) continue;
+      const t = tensorsOf(c);
+      const wt = prepareWinogradConvWeight(c.W, c.cout, c.cin);
+      const y = winogradConv(t.x, wt, {
+        ...t,
+        pad: c.pad,
+        noiseGain: c.noiseGain,
+        slope: c.slope,
+        clamp: c.clamp,
+      });
+      const err = preActivationError(y, () => convReference(c, c.pad));
+      assert.ok(
+        err < 1e-5,
+        `case ${k} (${c.n}×${c.h}×${c.w}, ${c.cin}→${c.cout}, pad ${c.pad}): error ${err}`,
+      );
+      tf.dispose([y, wt.packed, ...tensorList(t)]);
+      ran++;
+    }
+    assert.ok(ran >= 30, `only ${ran} cases ran`);
+  });
+
+  test(`up conv (${binary} build): random cases against the float64 definition (1e-5 of the largest pre-activation)`, () => {
+    setWinogradConvBinary(binary);
+    const rng = new Rng(binary === 'plain' ? 21 : 22);
+    for (let k = 0; k < 30; k++) {
+      const c = randomCase(rng, true);
+      const fy = Array.from(rng.normals(4));
+      const fx = Array.from(rng.normals(4));
+      const t = tensorsOf(c);
+      const wt = prepareWinogradUpConvWeight(c.W, c.cout, c.cin, fy, fx);
+      const y = winogradUpConv(t.x, wt, { ...t, noiseGain: c.noiseGain, slope: c.slope, clamp: c.clamp });
+      assert.deepEqual(y.shape, [c.n, 2 * c.h, 2 * c.w, c.cout]);
+      const err = preActivationError(y, () => upReference(c, fy, fx));
+      assert.ok(err < 1e-5, `case ${k} (${c.n}×${c.h}×${c.w}, ${c.cin}→${c.cout}): error ${err}`);
+      tf.dispose([y, wt.packed, wt.taps, ...tensorList(t)]);
+    }
+  });
+}
+
+test('up conv equals the tfjs-op conv0 of up-conv.ts with the [1,3,3,1] filter (1e-5·max, 64 channels)', () => {
+  setWinogradConvBinary('auto');
+  const rng = new Rng(5);
+  const [h, cin, cout] = [12, 64, 64];
+  const W = Float32Array.from(rng.normals(cout * cin * 9));
+  const f = [1, 3, 3, 1];
+  const filter = Float32Array.from({ length: 16 }, (_, i) => (f[i >> 2] * f[i & 3]) / 64);
+  const k = prepareUpConv(W, cout, cin, { data: filter, shape: [4, 4] });
+  const taps = (t: tf.Tensor4D) => Array.from({ length: 4 }, (_, i) => t.dataSync()[i * cout]);
+  const wt = prepareWinogradUpConvWeight(W, cout, cin, taps(k.fy), taps(k.fx));
+  const x = tf.tensor4d(Float32Array.from(rng.normals(h * h * cin)), [1, h, h, cin]);
+  const ref = upConv(x, k, false);
+  const y = winogradUpConv(x, wt);
+  const err = relError(y.dataSync() as Float32Array, Float64Array.from(ref.dataSync()));
+  assert.ok(err < 1e-5, `error ${err}`);
+  tf.dispose([x, ref, y, wt.packed, wt.taps, k.ee, k.ed, k.de, k.dd, k.fx, k.fy]);
+});
+
+test('the embedded wasm binaries are built from the current C source', () => {
+  const src = readFileSync(new URL('../../src/generator/kernels/winograd-conv.c', import.meta.url));
+  assert.equal(
+    createHash('sha256').update(src).digest('hex'),
+    SOURCE_SHA256,
+    'winograd-conv.c changed: run scripts/build-kernels.sh',
+  );
+});
+
+test('both modules import only a memory, export the two kernels and have no data segment', () => {
+  for (const b64 of [WASM_BASE64, WASM_RELAXED_BASE64]) {
+    const bytes = Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0));
+    // The relaxed build validates where the engine has relaxed SIMD (switched on by the kernel).
+    if (b64 === WASM_RELAXED_BASE64 && !winogradConvSupport().relaxed) continue;
+    const mod = new WebAssembly.Module(bytes);
+    assert.deepEqual(WebAssembly.Module.imports(mod), [{ module: 'env', name: 'memory', kind: 'memory' }]);
+    assert.deepEqual(
+      WebAssembly.Module.exports(mod)
+        .map((e) => e.name)
+        .sort(),
+      ['scratch_floats', 'up_scratch_floats', 'winograd_conv', 'winograd_up_conv'],
+    );
+    const ids: number[] = [];
+    let p = 8;
+    while (p < bytes.length) {
+      ids.push(bytes[p++]);
+      let size = 0;
+      for (let shift = 0; ; shift += 7) {
+        const byte = bytes[p++];
+        size |= (byte & 0x7f) << shift;
+        if (byte < 0x80) break;
+      }
+      p += size;
+    }
+    assert.equal(p, bytes.length);
+    assert.ok(ids.includes(10), 'has a code section');
+    assert.ok(!ids.includes(11), 'no data section');
+  }
+  // The relaxed build differs from the plain one only in its multiply–adds.
+  assert.notEqual(WASM_RELAXED_BASE64, WASM_BASE64);
+});
+
+test('bad input is rejected with a clear error', () => {
+  assert.throws(
+    () => prepareWinogradConvWeight(new Float32Array(6 * 8 * 9), 8, 6),
+    /C_in must be a positive multiple of 4, got 6/,
+  );
+  assert.throws(
+    () => prepareWinogradConvWeight(new Float32Array(4 * 4 * 9), 4, 4),
+    /C_out must be a positive multiple of 8, got 4/,
+  );
+  assert.throws(
+    () => prepareWinogradConvWeight(new Float32Array(5), 8, 4),
+    /must hold C_out·C_in·9 = 288 values, got 5/,
+  );
+  assert.throws(
+    () => prepareWinogradUpConvWeight(new Float32Array(8 * 4 * 9), 8, 4, [1, 2, 3], [1, 2, 3, 4]),
+    /4 taps per axis, got 3 and 4/,
+  );
+  const wt = prepareWinogradConvWeight(new Float32Array(8 * 4 * 9), 8, 4);
+  const x = tf.zeros([1, 5, 5, 8]) as tf.Tensor4D;
+  assert.throws(() => winogradConv(x, wt), /x has 8 channels, the weights expect 4/);
+  const x4 = tf.zeros([1, 5, 5, 4]) as tf.Tensor4D;
+  assert.throws(() => winogradConv(x4, wt, { pad: 3 }), /pad must be 0, 1 or 2, got 3/);
+  assert.throws(
+    () => winogradConv(x4, wt, { bias: tf.zeros([7]) as tf.Tensor1D }),
+    /bias must be float32 \[8\]/,
+  );
+  assert.throws(() => winogradConv(x4, wt, { noise: tf.zeros([24]) }), /noise must be float32 \[25\]/);
+  assert.throws(() => setWinogradConvBinary('fast' as 'auto'), /binary must be 'auto', 'plain' or 'relaxed'/);
+  tf.dispose([x, x4, wt.packed]);
+});
+
+test('a failed heap allocation throws a clear error and frees what the kernel took', () => {
+  const rng = new Rng(3);
+  const wt = prepareWinogradConvWeight(Float32Array.from(rng.normals(8 * 4 * 9)), 8, 4);
+  const x = tf.tensor4d(Float32Array.from(rng.normals(2 * 6 * 6 * 4)), [2, 6, 6, 4]);
+  const before = tf.memory().numTensors;
+  // The kernel allocates its output, its parameter block, then its scratch: refuse the scratch.
+  const { live, allocations, error } = trackWasmHeap(() => winogradConv(x, wt), { refuseCall: 3 });
+  assert.match(String(error), /winograd conv: out of wasm memory \(\d+ bytes requested\)/);
+  assert.equal(allocations, 3);
+  assert.equal(live.size, 0, 'the output and the parameter block were freed');
+  assert.equal(tf.memory().numTensors, before);
+  // And a normal call leaves only its output allocated.
+  let y: tf.Tensor | null = null;
+  const ok = trackWasmHeap(() => {
+    y = winogradConv(x, wt);
+  });
+  assert.equal(ok.error, null);
+  assert.equal(ok.live.size, 1, 'only the output stays');
+  tf.dispose([x, wt.packed, y!]);
+});
+
+test('off the wasm backend the kernel says why it is unavailable', async () => {
+  await setBackend('cpu');
+  try {
+    const s = winogradConvSupport();
+    assert.equal(s.ok, false);
+    assert.match(s.reason, /backend is 'cpu', not 'wasm'/);
+  } finally {
+    await setBackend('wasm');
+  }
+  assert.equal(winogradConvSupport().ok, true);
+});
+
+test("StyleGAN2's conv layers run through the fused kernels on wasm ('auto') and equal the tfjs-op convs", async () => {
+  const { createGenerator } = await import('../../src/generator/weights.js');
+  const { configAt } = await import('../../src/generator/config.js');
+  const { setConvAlgorithm } = await import('../../src/generator/ops/modulated-conv.js');
+  const gen = await createGenerator({ ...configAt('A', 32), channelBase: 512, channelMax: 32 }, { seed: 4 });
+  const z = tf.tensor2d(Float32Array.from(new Rng(9).normals(2 * gen.config.zDim)), [2, gen.config.zDim]);
+  const render = () => gen.generate(z, { noiseMode: 'const' }).image;
+  try {
+    setConvAlgorithm('auto');
+    let fused: tf.Tensor | null = null;
+    const prof = await tf.profile(() => {
+      fused = render();
+      return fused;
+    });
+    const names = prof.kernels.map((k) => k.name);
+    // b4: conv1; b8 … b32: conv0 and conv1 — 7 conv layers, every one fused.
+    assert.equal(names.filter((n) => n === 'AliasfreeWinogradConv').length, 7);
+    // No tfjs conv is left but the RGB skip image's up-sampling (one-channel planes).
+    assert.ok(!names.includes('DepthwiseConv2dNative'));
+    for (const k of prof.kernels.filter((k) => k.name === 'Conv2D'))
+      assert.equal(k.inputShapes[0]![3], 1, `a Conv2D on ${JSON.stringify(k.inputShapes[0])}`);
+    setConvAlgorithm('direct');
+    const direct = render();
+    const err = relError(fused!.dataSync() as Float32Array, Float64Array.from(direct.dataSync()));
+    assert.ok(err < 1e-5, `fused vs direct: ${err}`);
+    tf.dispose([fused!, direct]);
+  } finally {
+    setConvAlgorithm('auto');
+    tf.dispose(z);
+    gen.dispose();
+  }
+});
