@@ -22,9 +22,8 @@
  * Why a hand-written kernel: as tfjs ops the same algorithm is ~50 kernel calls per layer, each a
  * full memory pass (depthwise convs for Bᵀ, slices, adds for Aᵀ, concats to interleave, then the
  * epilogue's five element-wise ops); here the transforms run on chunks that stay in the cache and
- * the epilogue is free. The products use a 4×8 register tile with the A values broadcast from
- * registers (the best of the shapes measured on V8: 4×8 beats 6×8 with load-splats), and, when the
- * engine has relaxed SIMD, fused multiply–adds (`RELAXED`: about 1.2–1.3× faster GEMMs here).
+ * the epilogue is free. The products use a 4×8 register tile (see `gemm`) and, when the engine has
+ * relaxed SIMD, fused multiply–adds (`RELAXED`).
  *
  * The source also builds with -DRELAXED (a second binary; winograd-conv.ts takes it where the engine
  * validates it). Memory: only the buffers it is given (no static data, no shadow stack; the build script checks),
@@ -65,7 +64,18 @@ typedef struct {
 } Params;
 
 /* Floats of scratch one winograd_conv call needs: V and M for one chunk of tiles. */
-__attribute__((export_name("scratch_floats"))) int32_t scratch_floats(const Params *p) { return 36 * p->chunk * (p->cin + p->cout); }
+/*
+ * Distance between two transform planes of V or M: one plane plus a cache line. Why: a tile reads
+ * or writes the same position of all 36 (81) planes; with plane sizes that are multiples of 4 KiB
+ * those addresses fall into the same L1 set (8 ways) and evict each other on every tile — the line
+ * of padding spreads them over the sets (the output transform took 3× longer without it).
+ */
+#define PLANE_PAD 16
+INLINE int32_t plane_stride(int32_t chunk, int32_t c) { return chunk * c + PLANE_PAD; }
+
+__attribute__((export_name("scratch_floats"))) int32_t scratch_floats(const Params *p) {
+  return 36 * (plane_stride(p->chunk, p->cin) + plane_stride(p->chunk, p->cout));
+}
 
 /* One 1-D Bᵀ of F(4, 3) on six vectors, in place (10 adds/subs, 6 scalings). */
 #define BT6(d0, d1, d2, d3, d4, d5)                                                               \
@@ -161,8 +171,11 @@ INLINE void input_tile(const Params *p, const float *xn, const float *sn, int32_
 }
 
 /*
- * M[rows, cout] = V[rows, cin] · U, U packed [cout / 8][cin][8]; rows % 4 == 0, cin % 4 == 0.
- * A 4×8 register tile: per 4 steps of k, 4 vector loads of V, 8 of U, 32 multiply–adds.
+ * M[rows, cout] = V[rows, cin] · U, U packed [cout / 8][cin][8]; rows % 4 == 0.
+ * A 4×8 register tile: per step of k, 2 vector loads of U, 4 broadcast loads of V, 8 multiply–adds
+ * (8 accumulators + 2 + 1 registers of the 16 x86 has). Measured on this CPU with fused
+ * multiply–adds: 18–27 G MAC/s for the layer shapes, against 13–18 for the same tile with the V
+ * values broadcast by shuffles from 4-wide loads and 13 for a 6×8 tile (register spills).
  */
 INLINE void gemm(int32_t rows, int32_t cin, int32_t cout, const float *V, const float *U, float *M) {
   for (int32_t j = 0; j < cout; j += 8) {
@@ -172,28 +185,21 @@ INLINE void gemm(int32_t rows, int32_t cin, int32_t cout, const float *V, const 
       v128_t c00 = wasm_f32x4_splat(0.f), c01 = c00, c10 = c00, c11 = c00;
       v128_t c20 = c00, c21 = c00, c30 = c00, c31 = c00;
       const float *b = up;
-      for (int32_t k = 0; k < cin; k += 4, b += 32) {
-        const v128_t v0 = wasm_v128_load(a0 + k), v1 = wasm_v128_load(a1 + k);
-        const v128_t v2 = wasm_v128_load(a2 + k), v3 = wasm_v128_load(a3 + k);
-#define STEP(l)                                                                                    \
-  {                                                                                                \
-    const v128_t b0 = wasm_v128_load(b + 8 * l), b1 = wasm_v128_load(b + 8 * l + 4);               \
-    v128_t a;                                                                                      \
-    a = wasm_i32x4_shuffle(v0, v0, l, l, l, l);                                                    \
-    c00 = MADD(c00, a, b0);                                                                        \
-    c01 = MADD(c01, a, b1);                                                                        \
-    a = wasm_i32x4_shuffle(v1, v1, l, l, l, l);                                                    \
-    c10 = MADD(c10, a, b0);                                                                        \
-    c11 = MADD(c11, a, b1);                                                                        \
-    a = wasm_i32x4_shuffle(v2, v2, l, l, l, l);                                                    \
-    c20 = MADD(c20, a, b0);                                                                        \
-    c21 = MADD(c21, a, b1);                                                                        \
-    a = wasm_i32x4_shuffle(v3, v3, l, l, l, l);                                                    \
-    c30 = MADD(c30, a, b0);                                                                        \
-    c31 = MADD(c31, a, b1);                                                                        \
-  }
-        STEP(0) STEP(1) STEP(2) STEP(3)
-#undef STEP
+      for (int32_t k = 0; k < cin; k++, b += 8) {
+        const v128_t b0 = wasm_v128_load(b), b1 = wasm_v128_load(b + 4);
+        v128_t a;
+        a = wasm_v128_load32_splat(a0 + k);
+        c00 = MADD(c00, a, b0);
+        c01 = MADD(c01, a, b1);
+        a = wasm_v128_load32_splat(a1 + k);
+        c10 = MADD(c10, a, b0);
+        c11 = MADD(c11, a, b1);
+        a = wasm_v128_load32_splat(a2 + k);
+        c20 = MADD(c20, a, b0);
+        c21 = MADD(c21, a, b1);
+        a = wasm_v128_load32_splat(a3 + k);
+        c30 = MADD(c30, a, b0);
+        c31 = MADD(c31, a, b1);
       }
       float *m = M + (long)i * cout + j;
       wasm_v128_store(m, c00);
@@ -280,8 +286,8 @@ __attribute__((export_name("winograd_conv"))) void winograd_conv(const Params *p
   const long tiles = (long)p->n * th * tw;
   const int32_t chunk = p->chunk;
   float *V = p->scratch;
-  float *M = V + (long)36 * chunk * p->cin;
-  const int32_t vs = chunk * p->cin, ms = chunk * p->cout;
+  const int32_t vs = plane_stride(chunk, p->cin), ms = plane_stride(chunk, p->cout);
+  float *M = V + (long)36 * vs;
   for (long t0 = 0; t0 < tiles; t0 += chunk) {
     const int32_t cnt = (int32_t)(tiles - t0 < chunk ? tiles - t0 : chunk);
     const int32_t rows = (cnt + 3) & ~3;
@@ -421,7 +427,55 @@ INLINE int32_t up_tiles(int32_t n) { return (n + UL) / UL; }
 /* Floats of scratch one winograd_up_conv call needs: V, M, T of one sample, one filter row, tmp. */
 __attribute__((export_name("up_scratch_floats"))) int32_t up_scratch_floats(const Params *p) {
   const int32_t Tw = 2 * UL * up_tiles(p->w), Th = 2 * UL * up_tiles(p->h);
-  return UP * UP * p->chunk * (p->cin + p->cout) + Th * Tw * p->cout + Tw * p->cout + 4 * 2 * UL * UP;
+  return UP * UP * (plane_stride(p->chunk, p->cin) + plane_stride(p->chunk, p->cout)) + Th * Tw * p->cout +
+         Tw * p->cout + 4 * 2 * UL * UP;
+}
+
+/*
+ * Stage 2 of the up conv for output rows Y0 … Y1 − 1 of sample n (T rows up to Y1 + 1 complete):
+ * O[Y, X] = Σ_a Σ_b fy[a]·fx[b]·T[Y − 1 + a, X − 1 + b] (T[−1] = 0), then the epilogue.
+ */
+INLINE void up_filter_rows(const Params *p, const float *T, float *R, int32_t Tw, int32_t n, int32_t Y0, int32_t Y1) {
+  const int32_t cout = p->cout;
+  const v128_t fy0 = wasm_f32x4_splat(p->fy[0]), fy1 = wasm_f32x4_splat(p->fy[1]);
+  const v128_t fy2 = wasm_f32x4_splat(p->fy[2]), fy3 = wasm_f32x4_splat(p->fy[3]);
+  const v128_t fx0 = wasm_f32x4_splat(p->fx[0]), fx1 = wasm_f32x4_splat(p->fx[1]);
+  const v128_t fx2 = wasm_f32x4_splat(p->fx[2]), fx3 = wasm_f32x4_splat(p->fx[3]);
+  const float *nzn = p->noise ? p->noise + (long)n * p->noise_stride : 0;
+  float *yn = p->y + (long)n * p->oh * p->ow * cout;
+  const long rowf = (long)Tw * cout;
+  for (int32_t Y = Y0; Y < Y1; Y++) {
+    /* R[X'] = Σ_a fy[a]·T[Y − 1 + a, X'], X' = 0 … Tw − 1 (row −1 is zero). */
+    const float *t1 = T + (long)Y * rowf, *t2 = t1 + rowf, *t3 = t2 + rowf;
+    if (Y == 0) {
+      for (long q = 0; q < rowf; q += 4)
+        wasm_v128_store(R + q, MADD(MADD(wasm_f32x4_mul(fy1, wasm_v128_load(t1 + q)), fy2, wasm_v128_load(t2 + q)),
+                                    fy3, wasm_v128_load(t3 + q)));
+    } else {
+      const float *t0 = t1 - rowf;
+      for (long q = 0; q < rowf; q += 4)
+        wasm_v128_store(R + q, MADD(MADD(MADD(wasm_f32x4_mul(fy0, wasm_v128_load(t0 + q)), fy1, wasm_v128_load(t1 + q)),
+                                         fy2, wasm_v128_load(t2 + q)),
+                                    fy3, wasm_v128_load(t3 + q)));
+    }
+    const float *nzr = nzn ? nzn + (long)Y * p->ow : 0;
+    float *yr = yn + (long)Y * p->ow * cout;
+    for (int32_t c = 0; c < cout; c += 4) {
+      const v128_t sc = p->scale ? wasm_v128_load(p->scale + (long)n * cout + c) : wasm_f32x4_splat(1.f);
+      const v128_t bi = p->bias ? wasm_v128_load(p->bias + c) : wasm_f32x4_splat(0.f);
+      /* X = 0 reads R[−1] = 0. */
+      v128_t a = wasm_f32x4_splat(0.f), b = wasm_v128_load(R + c), d = wasm_v128_load(R + cout + c);
+      for (int32_t X = 0; X < p->ow; X++) {
+        const v128_t e = wasm_v128_load(R + (long)(X + 2) * cout + c);
+        v128_t v = MADD(MADD(MADD(wasm_f32x4_mul(fx0, a), fx1, b), fx2, d), fx3, e);
+        const v128_t nz = nzr ? wasm_f32x4_splat(nzr[X] * p->noise_gain) : wasm_f32x4_splat(0.f);
+        wasm_v128_store(yr + (long)X * cout + c, epilogue(p, v, sc, bi, nz));
+        a = b;
+        b = d;
+        d = e;
+      }
+    }
+  }
 }
 
 /* conv0 (see the section comment): x [n, h, w, cin] → y [n, 2h, 2w, cout]. */
@@ -431,16 +485,17 @@ __attribute__((export_name("winograd_up_conv"))) void winograd_up_conv(const Par
   const int32_t Th = 2 * UL * th, Tw = 2 * UL * tw; /* T in whole tiles */
   const int32_t chunk = p->chunk;
   float *V = p->scratch;
-  float *M = V + (long)UP * UP * chunk * cin;
-  float *T = M + (long)UP * UP * chunk * cout;
+  const int32_t vs = plane_stride(chunk, cin), ms = plane_stride(chunk, cout);
+  float *M = V + (long)UP * UP * vs;
+  float *T = M + (long)UP * UP * ms;
   float *R = T + (long)Th * Tw * cout; /* one vertically filtered row */
   v128_t *tmp = (v128_t *)(R + (long)Tw * cout);
-  const int32_t vs = chunk * cin, ms = chunk * cout;
   const long tiles = (long)th * tw;
   for (int32_t n = 0; n < p->n; n++) {
     const float *xn = p->x + (long)n * p->h * p->w * cin;
     const float *sn = p->s ? p->s + (long)n * cin : 0;
-    /* Stage 1: T, chunk by chunk of tiles. */
+    int32_t done_rows = 0; /* output rows filtered so far */
+    /* Stage 1: T, chunk by chunk of tiles; stage 2 follows it as rows of T complete. */
     for (long t0 = 0; t0 < tiles; t0 += chunk) {
       const int32_t cnt = (int32_t)(tiles - t0 < chunk ? tiles - t0 : chunk);
       const int32_t rows = (cnt + 3) & ~3;
@@ -458,46 +513,14 @@ __attribute__((export_name("winograd_up_conv"))) void winograd_up_conv(const Par
         float *Tt = T + ((long)(2 * UL * ty) * Tw + 2 * UL * tx) * cout;
         for (int32_t c = 0; c < cout; c += 4) up_output_tile(M + (long)t * cout + c, ms, Tt + c, Tw, cout, tmp);
       }
-    }
-    /* Stage 2: O[Y, X] = Σ_a Σ_b fy[a]·fx[b]·T[Y − 1 + a, X − 1 + b] (T[−1] = 0), then the epilogue. */
-    const v128_t fy0 = wasm_f32x4_splat(p->fy[0]), fy1 = wasm_f32x4_splat(p->fy[1]);
-    const v128_t fy2 = wasm_f32x4_splat(p->fy[2]), fy3 = wasm_f32x4_splat(p->fy[3]);
-    const v128_t fx0 = wasm_f32x4_splat(p->fx[0]), fx1 = wasm_f32x4_splat(p->fx[1]);
-    const v128_t fx2 = wasm_f32x4_splat(p->fx[2]), fx3 = wasm_f32x4_splat(p->fx[3]);
-    const float *nzn = p->noise ? p->noise + (long)n * p->noise_stride : 0;
-    float *yn = p->y + (long)n * p->oh * p->ow * cout;
-    const long rowf = (long)Tw * cout;
-    for (int32_t Y = 0; Y < p->oh; Y++) {
-      /* R[X'] = Σ_a fy[a]·T[Y − 1 + a, X'], X' = 0 … Tw − 1 (row −1 is zero). */
-      const float *t1 = T + (long)Y * rowf, *t2 = t1 + rowf, *t3 = t2 + rowf;
-      if (Y == 0) {
-        for (long q = 0; q < rowf; q += 4)
-          wasm_v128_store(R + q, MADD(MADD(wasm_f32x4_mul(fy1, wasm_v128_load(t1 + q)), fy2, wasm_v128_load(t2 + q)),
-                                      fy3, wasm_v128_load(t3 + q)));
-      } else {
-        const float *t0 = t1 - rowf;
-        for (long q = 0; q < rowf; q += 4)
-          wasm_v128_store(R + q, MADD(MADD(MADD(wasm_f32x4_mul(fy0, wasm_v128_load(t0 + q)), fy1, wasm_v128_load(t1 + q)),
-                                           fy2, wasm_v128_load(t2 + q)),
-                                      fy3, wasm_v128_load(t3 + q)));
-      }
-      const float *nzr = nzn ? nzn + (long)Y * p->ow : 0;
-      float *yr = yn + (long)Y * p->ow * cout;
-      for (int32_t c = 0; c < cout; c += 4) {
-        const v128_t sc = p->scale ? wasm_v128_load(p->scale + (long)n * cout + c) : wasm_f32x4_splat(1.f);
-        const v128_t bi = p->bias ? wasm_v128_load(p->bias + c) : wasm_f32x4_splat(0.f);
-        /* X = 0 reads R[−1] = 0. */
-        v128_t a = wasm_f32x4_splat(0.f), b = wasm_v128_load(R + c), d = wasm_v128_load(R + cout + c);
-        for (int32_t X = 0; X < p->ow; X++) {
-          const v128_t e = wasm_v128_load(R + (long)(X + 2) * cout + c);
-          v128_t v = MADD(MADD(MADD(wasm_f32x4_mul(fx0, a), fx1, b), fx2, d), fx3, e);
-          const v128_t nz = nzr ? wasm_f32x4_splat(nzr[X] * p->noise_gain) : wasm_f32x4_splat(0.f);
-          wasm_v128_store(yr + (long)X * cout + c, epilogue(p, v, sc, bi, nz));
-          a = b;
-          b = d;
-          d = e;
-        }
+      /* Filter the output rows whose T rows are complete while those are still in the cache. */
+      const int32_t ready = 2 * UL * (int32_t)((t0 + cnt) / tw) - 2;
+      if (ready > done_rows) {
+        const int32_t y1 = ready < p->oh ? ready : p->oh;
+        up_filter_rows(p, T, R, Tw, n, done_rows, y1);
+        done_rows = y1;
       }
     }
+    up_filter_rows(p, T, R, Tw, n, done_rows, p->oh);
   }
 }
