@@ -524,3 +524,54 @@ __attribute__((export_name("winograd_up_conv"))) void winograd_up_conv(const Par
     up_filter_rows(p, T, R, Tw, n, done_rows, p->oh);
   }
 }
+
+/*
+ * ---- The skip architecture's RGB image up-sampling ---------------------------------------------
+ *
+ * Official upsample2d(img, f, up = 2) for a 4-tap separable filter: zero insertion, padding 2 in
+ * front and 1 behind, the filter × 4. With the correlation taps c = f[3 − t]·2 per axis (the same
+ * taps as the up conv's filter pass) each axis is two phases:
+ *
+ *     O[2m] = c₀·x[m − 1] + c₂·x[m],     O[2m + 1] = c₁·x[m] + c₃·x[m + 1]      (x zero outside)
+ *
+ * The image has 3 channels: as tfjs ops (pad + a one-channel conv) this cost more than it should.
+ * Here: n planes (N·C of NCHW) of h × w → 2h × 2w, along x into scratch (n·h·2w floats), then
+ * along y, 4 columns at a time.
+ */
+__attribute__((export_name("image_up2"))) void image_up2(const Params *p) {
+  const int32_t h = p->h, w = p->w, W2 = 2 * w;
+  const float c0 = p->fx[0], c1 = p->fx[1], c2 = p->fx[2], c3 = p->fx[3];
+  for (int32_t q = 0; q < p->n; q++) {
+    const float *x = p->x + (long)q * h * w;
+    float *r = p->scratch + (long)q * h * W2;
+    for (int32_t i = 0; i < h; i++, x += w, r += W2)
+      for (int32_t m = 0; m < w; m++) {
+        const float xm1 = m > 0 ? x[m - 1] : 0.f, xp1 = m + 1 < w ? x[m + 1] : 0.f;
+        r[2 * m] = c0 * xm1 + c2 * x[m];
+        r[2 * m + 1] = c1 * x[m] + c3 * xp1;
+      }
+  }
+  const v128_t d0 = wasm_f32x4_splat(p->fy[0]), d1 = wasm_f32x4_splat(p->fy[1]);
+  const v128_t d2 = wasm_f32x4_splat(p->fy[2]), d3 = wasm_f32x4_splat(p->fy[3]);
+  const v128_t zero = wasm_f32x4_splat(0.f);
+  for (int32_t q = 0; q < p->n; q++) {
+    const float *r = p->scratch + (long)q * h * W2;
+    float *y = p->y + (long)q * 4 * h * w;
+    for (int32_t m = 0; m < h; m++) {
+      const float *rm = r + (long)m * W2, *ru = m > 0 ? rm - W2 : 0, *rd = m + 1 < h ? rm + W2 : 0;
+      float *ye = y + (long)(2 * m) * W2, *yo = ye + W2;
+      int32_t j = 0;
+      for (; j + 4 <= W2; j += 4) {
+        const v128_t a = ru ? wasm_v128_load(ru + j) : zero, b = wasm_v128_load(rm + j);
+        const v128_t c = rd ? wasm_v128_load(rd + j) : zero;
+        wasm_v128_store(ye + j, wasm_f32x4_add(wasm_f32x4_mul(d0, a), wasm_f32x4_mul(d2, b)));
+        wasm_v128_store(yo + j, wasm_f32x4_add(wasm_f32x4_mul(d1, b), wasm_f32x4_mul(d3, c)));
+      }
+      for (; j < W2; j++) {
+        const float a = ru ? ru[j] : 0.f, b = rm[j], c = rd ? rd[j] : 0.f;
+        ye[j] = p->fy[0] * a + p->fy[2] * b;
+        yo[j] = p->fy[1] * b + p->fy[3] * c;
+      }
+    }
+  }
+}

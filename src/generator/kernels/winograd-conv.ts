@@ -19,6 +19,7 @@ import { WASM_BASE64, WASM_RELAXED_BASE64 } from './winograd-conv-wasm.js';
 import { heapAlloc, heapMemory, heapOffset, type WasmBackendLike } from './tfjs-heap.js';
 
 const KERNEL_NAME = 'AliasfreeWinogradConv';
+const IMAGE_KERNEL_NAME = 'AliasfreeImageUpsample2x';
 
 /** Winograd F(4, 3) weight transform G (6 × 3; points 0, ±1, ±2, ∞). */
 const G43: readonly (readonly number[])[] = [
@@ -44,6 +45,7 @@ interface KernelExports {
   scratch_floats(params: number): number;
   winograd_up_conv(params: number): void;
   up_scratch_floats(params: number): number;
+  image_up2(params: number): void;
 }
 
 /** Parameter block fields, in the order of the C struct `Params` (4 bytes each). */
@@ -369,6 +371,46 @@ function kernelFunc({
   return out;
 }
 
+/** The skip image's up-sampling: NCHW [N, C, H, W] → [N, C, 2H, 2W]. */
+function imageKernelFunc({
+  inputs,
+  backend,
+}: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+}): tf.TensorInfo {
+  const be = backend as WasmBackendLike;
+  const memory = heapMemory(be);
+  if (!memory) throw new Error('image up-sampling: the wasm backend does not expose its memory');
+  const k = instanceFor(memory);
+  const x = inputs.x as tf.TensorInfo;
+  const taps = inputs.taps as tf.TensorInfo;
+  const [n, c, h, w] = x.shape;
+  const out = be.makeOutput([n, c, 2 * h, 2 * w], 'float32');
+  const nParams = PARAM_FIELDS.length;
+  const values = Object.fromEntries(PARAM_FIELDS.map((f) => [f, 0])) as Record<
+    (typeof PARAM_FIELDS)[number],
+    number
+  >;
+  Object.assign(values, { n: n * c, h, w, x: heapOffset(be, x), y: heapOffset(be, out) });
+  Object.assign(values, { fy: heapOffset(be, taps), fx: heapOffset(be, taps) + 16 });
+  const block = heapAlloc(be, nParams * 4, 'image up-sampling');
+  let scratch = 0;
+  let done = false;
+  try {
+    scratch = heapAlloc(be, n * c * h * 2 * w * 4 + 16, 'image up-sampling');
+    values.scratch = scratch + ((16 - (scratch % 16)) % 16);
+    new Int32Array(memory.buffer, block, nParams).set(PARAM_FIELDS.map((f) => values[f]));
+    k.image_up2(block);
+    done = true;
+  } finally {
+    if (scratch) be.wasm._free(scratch);
+    be.wasm._free(block);
+    if (!done) be.disposeData(out.dataId);
+  }
+  return out;
+}
+
 let registered = false;
 function ensureRegistered(): void {
   if (registered) return;
@@ -377,6 +419,12 @@ function ensureRegistered(): void {
       kernelName: KERNEL_NAME,
       backendName: 'wasm',
       kernelFunc: kernelFunc as unknown as tf.KernelFunc,
+    });
+  if (!tf.getKernel(IMAGE_KERNEL_NAME, 'wasm'))
+    tf.registerKernel({
+      kernelName: IMAGE_KERNEL_NAME,
+      backendName: 'wasm',
+      kernelFunc: imageKernelFunc as unknown as tf.KernelFunc,
     });
   registered = true;
 }
@@ -475,4 +523,20 @@ export function winogradUpConv(
   if (noise) inputs.noise = noise;
   const attrs = { up: 2, cout, pad: 0, slope: slope ?? NaN, clamp: clamp ?? -1, noiseGain, noiseStride };
   return tf.engine().runKernel(KERNEL_NAME, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+}
+
+/**
+ * The skip architecture's up-sampling of the RGB image, `upsample2d(img, f, up = 2)` for a 4-tap
+ * separable filter, given by its correlation taps `taps` = [c_y (4), c_x (4)] (the same taps as
+ * `prepareWinogradUpConvWeight`'s `fy`, `fx`): NCHW [N, C, H, W] → [N, C, 2H, 2W]. Needs the wasm
+ * backend.
+ */
+export function upsampleImage2x(img: tf.Tensor4D, taps: tf.Tensor1D): tf.Tensor4D {
+  const support = winogradConvSupport();
+  if (!support.ok) throw new Error(`image up-sampling kernel unavailable: ${support.reason}`);
+  if (img.dtype !== 'float32' || img.rank !== 4) throw new TypeError('img must be a float32 NCHW tensor');
+  if (taps.size !== 8 || taps.dtype !== 'float32')
+    throw new RangeError(`taps must be float32 [8], got [${taps.shape}]`);
+  ensureRegistered();
+  return tf.engine().runKernel(IMAGE_KERNEL_NAME, { x: img, taps }, {}) as tf.Tensor4D;
 }

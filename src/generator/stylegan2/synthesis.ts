@@ -39,13 +39,21 @@ import {
   type WinogradWeight,
 } from '../ops/winograd.js';
 import { SynthesisInputLayer } from '../stylegan3/synthesis-input.js';
-import { prepareUpConv, upConv, upConvWinogradPays, disposeUpConv, type UpConvWeight } from './up-conv.js';
+import {
+  prepareUpConv,
+  upConv,
+  upConvWinogradPays,
+  disposeUpConv,
+  upFilterTaps,
+  type UpConvWeight,
+} from './up-conv.js';
 import {
   prepareWinogradConvWeight,
   prepareWinogradUpConvWeight,
   winogradConv,
   winogradConvSupport,
   winogradUpConv,
+  upsampleImage2x,
   type WinogradConvWeight,
   type WinogradUpConvWeight,
 } from '../kernels/winograd-conv.js';
@@ -488,6 +496,8 @@ class PreparedLayer {
   private fused: WinogradConvWeight | null = null;
   private fusedUp: WinogradUpConvWeight | null = null;
   private readonly oihw: Float32Array;
+  /** conv0's up-sampling filter. */
+  private readonly filter: { data: Float32Array; shape: [number, number] } | null = null;
   /** The noise strength times the activation gain, as a number (the fused kernel's γ). */
   private readonly noiseGainA: number;
   private readonly clamp: number | null;
@@ -530,7 +540,8 @@ class PreparedLayer {
     const [O, I, k] = [spec.outChannels, spec.inChannels, spec.kernel];
     if (spec.up === 2) {
       this.hwio = null;
-      this.up = prepareUpConv(Wd, O, I, net.filters.get(spec.name)!);
+      this.filter = net.filters.get(spec.name)!;
+      this.up = prepareUpConv(Wd, O, I, this.filter);
     } else {
       this.up = null;
       this.hwio = tf.tidy(() => tf.transpose(tf.tensor4d(Wd, [O, I, k, k]), [2, 3, 1, 0]) as tf.Tensor4D);
@@ -735,6 +746,8 @@ export class PreparedSynthesis {
   private readonly input: Map<string, tf.Tensor>;
   /** The channel slice this instance computes (null: every channel; see `runPart`). */
   readonly slice: ChannelSlice | null;
+  /** Per block: the skip image's up-sampling taps for the wasm kernel (null: not a separable 4×4). */
+  private readonly imageTaps = new Map<string, tf.Tensor1D | null>();
 
   /**
    * Prepare every layer, or with `slice` only that part's output channels of the conv layers
@@ -776,6 +789,27 @@ export class PreparedSynthesis {
       : `synthesis.b${b0.resolution}.const`;
     const e = state.get(key)!;
     this.input = new Map([[key, tf.tensor(Float32Array.from(e.data), e.shape, 'float32')]]);
+  }
+
+  /**
+   * The skip image's `upsample2d` by block `path`'s filter (NCHW): the wasm kernel for a separable
+   * 4×4 filter where the fused convs run, else tfjs ops.
+   */
+  private upsampleImage(img: tf.Tensor4D, path: string): tf.Tensor4D {
+    const f = this.net.filters.get(path)!;
+    if (!fusedConvFor(4, 8)) return upsample2dTf(img, f);
+    let taps = this.imageTaps.get(path);
+    if (taps === undefined) {
+      let t: { fy: number[]; fx: number[] } | null = null;
+      try {
+        t = upFilterTaps(f);
+      } catch {
+        t = null; // not a separable 4×4: the ops path handles any filter
+      }
+      taps = t ? tf.keep(tf.tensor1d([...t.fy, ...t.fx], 'float32')) : null;
+      this.imageTaps.set(path, taps);
+    }
+    return taps ? upsampleImage2x(img, taps) : upsample2dTf(img, f);
   }
 
   /** resnet skip branch of a block: the 1×1 conv of its input x (NHWC), then the up-sampling, NCHW. */
@@ -839,7 +873,7 @@ export class PreparedSynthesis {
         }
         x = next;
         if (!first) return;
-        if (img) img = upsample2dTf(img, this.net.filters.get(`b${spec.resolution}`)!);
+        if (img) img = this.upsampleImage(img, `b${spec.resolution}`);
         if (b.torgb) {
           const y = tf.transpose(b.torgb.forward(x, w[spec.torgb!.wIndex], noiseMode), [0, 3, 1, 2]);
           img = img ? (tf.add(img, y) as tf.Tensor4D) : (y as tf.Tensor4D);
@@ -902,7 +936,7 @@ export class PreparedSynthesis {
           if (!capture) x.dispose(); // free big maps early (the tidy would only at the end)
         }
         x = next;
-        if (img) img = upsample2dTf(img, this.net.filters.get(path)!);
+        if (img) img = this.upsampleImage(img, path);
         if (b.torgb) {
           const y = toNCHW(b.torgb.forward(x, w[spec.torgb!.wIndex], noiseMode));
           if (perLayer) layers[spec.torgb!.name] = y;
@@ -934,5 +968,7 @@ export class PreparedSynthesis {
       b.skip?.dispose();
     }
     tf.dispose([...this.input.values()]);
+    for (const t of this.imageTaps.values()) t?.dispose();
+    this.imageTaps.clear();
   }
 }

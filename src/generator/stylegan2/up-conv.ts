@@ -77,12 +77,16 @@ export const F22_G: readonly (readonly number[])[] = [
  * Prepare conv0 from the official weights `w` [O, I, 3, 3] (flat) and its 2-D filter, which must
  * be a separable 4×4 (f fᵀ, as setup_filter makes it from a 1-D filter).
  */
-export function prepareUpConv(
-  w: Float32Array,
-  O: number,
-  I: number,
-  filter: { data: Float32Array; shape: [number, number] },
-): UpConvWeight {
+/**
+ * The correlation taps of an up-sampling pass by 2 with a separable 4×4 filter (f fᵀ, as
+ * setup_filter makes it from a 1-D filter), per axis, with the gain up² = 4 split over the axes:
+ * c[t] = f[3 − t]·2/√Σf. conv0's filter pass and the skip image's `upsample2d` both use them.
+ * Throws for a filter that is not a separable 4×4.
+ */
+export function upFilterTaps(filter: { data: ArrayLike<number>; shape: readonly [number, number] }): {
+  fy: number[];
+  fx: number[];
+} {
   const [fh, fw] = filter.shape;
   const fy = new Float64Array(fh);
   const fx = new Float64Array(fw);
@@ -105,11 +109,22 @@ export function prepareUpConv(
     throw new RangeError(`the up-sampling conv needs a 4-tap filter, got ${fh}×${fw}`);
   // Per axis: f scaled so that f_y ⊗ f_x = F (sum 1), then × 2 (the gain up² = 4 split over the axes).
   const scale = 2 / Math.sqrt(total);
-  // Correlation taps F[3 − t], the same for every channel.
-  const depthwise = (f: Float64Array, vertical: boolean) => {
-    const n = f.length;
+  const corr = (f: Float64Array) => Array.from({ length: 4 }, (_, t) => f[3 - t] * scale);
+  return { fy: corr(fy), fx: corr(fx) };
+}
+
+export function prepareUpConv(
+  w: Float32Array,
+  O: number,
+  I: number,
+  filter: { data: Float32Array; shape: [number, number] },
+): UpConvWeight {
+  const taps = upFilterTaps(filter);
+  // The correlation taps, the same for every channel.
+  const depthwise = (t: number[], vertical: boolean) => {
+    const n = t.length;
     const out = new Float32Array(n * O);
-    for (let t = 0; t < n; t++) out.fill(f[n - 1 - t] * scale, t * O, (t + 1) * O);
+    for (let i = 0; i < n; i++) out.fill(t[i], i * O, (i + 1) * O);
     return tf.tensor4d(out, vertical ? [n, 1, O, 1] : [1, n, O, 1]);
   };
   const kernel = (rows: number[], cols: number[]) =>
@@ -121,8 +136,8 @@ export function prepareUpConv(
     ed: kernel([2, 0], [1]),
     de: kernel([1], [2, 0]),
     dd: kernel([1], [1]),
-    fx: depthwise(fx, false),
-    fy: depthwise(fy, true),
+    fx: depthwise(taps.fx, false),
+    fy: depthwise(taps.fy, true),
     winograd: null,
   };
 }
