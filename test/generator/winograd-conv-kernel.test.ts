@@ -59,8 +59,11 @@ const below = (rng: Rng, k: number) => Math.floor(rng.uniform() * k);
 
 function randomCase(rng: Rng, up: boolean): Case & { pad: number } {
   const n = 1 + below(rng, 2);
-  const h = 1 + below(rng, up ? 9 : 13);
-  const w = 1 + below(rng, up ? 9 : 13);
+  // Up conv: every other case with H and W multiples of 4 (the kernel's exact-tiling form with
+  // separate last row and column), the others any size (whole tiles past the map).
+  const aligned = up && rng.uniform() < 0.5;
+  const h = aligned ? 4 * (1 + below(rng, 3)) : 1 + below(rng, up ? 9 : 13);
+  const w = aligned ? 4 * (1 + below(rng, 3)) : 1 + below(rng, up ? 9 : 13);
   const cin = 4 * (1 + below(rng, 4));
   const cout = 8 * (1 + below(rng, 2));
   const pad = up ? 0 : below(rng, 3);

@@ -478,11 +478,56 @@ INLINE void up_filter_rows(const Params *p, const float *T, float *R, int32_t Tw
   }
 }
 
+/*
+ * One edge of T as a 1-D up conv (the tiles leave T's last even row and column out when H and W are
+ * multiples of 4: a whole tile row for them would be mostly zeros). `count` inputs at
+ * x0 + i·xs, in tiles of 4 positions (`ntiles`, zero past `count`), nine products each with the
+ * packed planes U (9 · C_in · C_out), eight T values per tile written at T0 + q·ts.
+ */
+INLINE void up_edge(const Params *p, const float *sn, const float *x0, long xs, int32_t count, int32_t ntiles,
+                    const float *U, float *T0, long ts, float *V, float *M, int32_t vs, int32_t ms, int32_t chunk) {
+  const int32_t cin = p->cin, cout = p->cout;
+  const v128_t zero = wasm_f32x4_splat(0.f), two = wasm_f32x4_splat(2.f), three = wasm_f32x4_splat(3.f);
+  const v128_t four = wasm_f32x4_splat(4.f), eight = wasm_f32x4_splat(8.f);
+  for (int32_t t0 = 0; t0 < ntiles; t0 += chunk) {
+    const int32_t cnt = ntiles - t0 < chunk ? ntiles - t0 : chunk;
+    const int32_t rows = (cnt + 3) & ~3;
+    for (int32_t t = 0; t < cnt; t++) {
+      const int32_t m0 = UL * (t0 + t);
+      for (int32_t c = 0; c < cin; c += 4) {
+        const v128_t st = sn ? wasm_v128_load(sn + c) : wasm_f32x4_splat(1.f);
+        v128_t d[UL + 1], v[UP];
+        for (int32_t j = 0; j < UL + 1; j++) {
+          const int32_t i = m0 - 1 + j;
+          d[j] = (i >= 0 && i < count) ? wasm_f32x4_mul(wasm_v128_load(x0 + i * xs + c), st) : zero;
+        }
+        UT9(d[0], d[1], d[2], d[3], d[4], v);
+        for (int32_t b = 0; b < UP; b++) wasm_v128_store(V + (long)b * vs + (long)t * cin + c, v[b]);
+      }
+    }
+    for (int32_t b = 0; b < UP; b++)
+      for (long q = (long)cnt * cin; q < (long)rows * cin; q++) V[(long)b * vs + q] = 0.f;
+    for (int32_t b = 0; b < UP; b++)
+      gemm(rows, cin, cout, V + (long)b * vs, U + (long)b * cin * cout, M + (long)b * ms);
+    for (int32_t t = 0; t < cnt; t++)
+      for (int32_t c = 0; c < cout; c += 4) {
+        v128_t m[UP], o[2 * UL];
+        for (int32_t b = 0; b < UP; b++) m[b] = wasm_v128_load(M + (long)b * ms + (long)t * cout + c);
+        UA9(m, o);
+        for (int32_t q = 0; q < 2 * UL; q++) wasm_v128_store(T0 + ((long)2 * UL * (t0 + t) + q) * ts + c, o[q]);
+      }
+  }
+}
+
 /* conv0 (see the section comment): x [n, h, w, cin] → y [n, 2h, 2w, cout]. */
 __attribute__((export_name("winograd_up_conv"))) void winograd_up_conv(const Params *p) {
-  const int32_t cin = p->cin, cout = p->cout;
-  const int32_t th = up_tiles(p->h), tw = up_tiles(p->w);
-  const int32_t Th = 2 * UL * th, Tw = 2 * UL * tw; /* T in whole tiles */
+  const int32_t cin = p->cin, cout = p->cout, h = p->h, w = p->w;
+  /* With H and W multiples of 4 the tiles cover the inputs exactly and the last even row and column
+   * of T (T[2H], T[·][2W], which only the last input row and column reach) come from up_edge;
+   * otherwise the tiles run to input position H (W) with zeros past the map. */
+  const int32_t edges = h % UL == 0 && w % UL == 0;
+  const int32_t th = edges ? h / UL : up_tiles(h), tw = edges ? w / UL : up_tiles(w);
+  const int32_t Th = 2 * UL * up_tiles(h), Tw = 2 * UL * up_tiles(w); /* T's allocation, whole tiles */
   const int32_t chunk = p->chunk;
   float *V = p->scratch;
   const int32_t vs = plane_stride(chunk, cin), ms = plane_stride(chunk, cout);
@@ -495,6 +540,18 @@ __attribute__((export_name("winograd_up_conv"))) void winograd_up_conv(const Par
     const float *xn = p->x + (long)n * p->h * p->w * cin;
     const float *sn = p->s ? p->s + (long)n * cin : 0;
     int32_t done_rows = 0; /* output rows filtered so far */
+    if (edges) {
+      /* Row 2H + 1 and column 2W + 1 of T: zero (x[H] = 0 and W₁ is their only tap). */
+      for (long q = 0; q < (long)Tw * cout; q++) T[(long)(2 * h + 1) * Tw * cout + q] = 0.f;
+      for (int32_t r = 0; r < 2 * h + 2; r++)
+        for (int32_t c = 0; c < cout; c++) T[((long)r * Tw + 2 * w + 1) * cout + c] = 0.f;
+      /* Row 2H: x[H − 1, ·] with the taps W[2, ·] (planes 81 … 89), every column 0 … 2W. */
+      up_edge(p, sn, xn + (long)(h - 1) * w * cin, cin, w, up_tiles(w), p->u + (long)UP * UP * cin * cout,
+              T + (long)2 * h * Tw * cout, cout, V, M, vs, ms, chunk);
+      /* Column 2W, rows 0 … 2H − 1: x[·, W − 1] with the taps W[·, 2] (planes 90 … 98). */
+      up_edge(p, sn, xn + (long)(w - 1) * cin, (long)w * cin, h, h / UL, p->u + (long)(UP * UP + UP) * cin * cout,
+              T + (long)2 * w * cout, (long)Tw * cout, V, M, vs, ms, chunk);
+    }
     /* Stage 1: T, chunk by chunk of tiles; stage 2 follows it as rows of T complete. */
     for (long t0 = 0; t0 < tiles; t0 += chunk) {
       const int32_t cnt = (int32_t)(tiles - t0 < chunk ? tiles - t0 : chunk);

@@ -200,7 +200,11 @@ export function prepareWinogradConvWeight(
 
 /** conv0 weights transformed and packed for `winogradUpConv` (owns two tensors). */
 export interface WinogradUpConvWeight {
-  /** [81 · C_out/8 · C_in · 8]: U_ab = Σ_rc Ĝ[a][r]·W[r][c]·Ĝ[b][c] in panels of 8 output channels. */
+  /**
+   * [99 · C_out/8 · C_in · 8] in panels of 8 output channels: the 81 planes of the 2-D tiles
+   * U_ab = Σ_rc Ĝ[a][r]·W[r][c]·Ĝ[b][c], then 9 + 9 for the last even row and column of the
+   * transposed conv's output (1-D, with the kernel's last row W[2][·] and last column W[·][2]).
+   */
   readonly packed: tf.Tensor1D;
   /** The filter's correlation taps, 4 along y then 4 along x (gain included). */
   readonly taps: tf.Tensor1D;
@@ -244,19 +248,31 @@ export function prepareWinogradUpConvWeight(
   if (fy.length !== 4 || fx.length !== 4)
     throw new RangeError(`the filter needs 4 taps per axis, got ${fy.length} and ${fx.length}`);
   const P = UP_PRODUCTS;
-  const packed = new Float32Array(P * P * cin * cout);
+  // Planes 0 … 80: the 2-D tiles, U_ab = Σ_rc Ĝ[a][r]·W[r][c]·Ĝ[b][c]; 81 … 89: T's last even row,
+  // Σ_c Ĝ[b][c]·W[2][c]; 90 … 98: its last even column, Σ_r Ĝ[a][r]·W[r][2] (see the kernel).
+  const packed = new Float32Array((P * P + 2 * P) * cin * cout);
+  const put = (plane: number, o: number, i: number, v: number) => {
+    packed[((plane * (cout >> 3) + (o >> 3)) * cin + i) * 8 + (o & 7)] = v;
+  };
   for (let o = 0; o < cout; o++) {
-    const panel = o >> 3;
-    const lane = o & 7;
     for (let i = 0; i < cin; i++) {
       const base = (o * cin + i) * 9;
-      for (let a = 0; a < P; a++)
+      for (let a = 0; a < P; a++) {
+        let row = 0;
+        let col = 0;
+        for (let c = 0; c < 3; c++) {
+          row += G_UP[a][c] * oihw[base + 2 * 3 + c];
+          col += G_UP[a][c] * oihw[base + c * 3 + 2];
+        }
+        put(P * P + a, o, i, row);
+        put(P * P + P + a, o, i, col);
         for (let b = 0; b < P; b++) {
           let v = 0;
           for (let r = 0; r < 3; r++)
             for (let c = 0; c < 3; c++) v += G_UP[a][r] * G_UP[b][c] * oihw[base + r * 3 + c];
-          packed[(((a * P + b) * (cout >> 3) + panel) * cin + i) * 8 + lane] = v;
+          put(a * P + b, o, i, v);
         }
+      }
     }
   }
   return {
