@@ -1,12 +1,14 @@
 /**
  * `npm run bench [-- group...]`: run the benchmark groups and print one table (median of repeats).
- * Groups: signal, generator, pickle, train (add `--quick` for fewer repeats).
+ * Groups: signal, generator, pickle, train (add `--quick` for fewer repeats); `stylegan2` runs only
+ * the generator group's StyleGAN2-256 rows.
  */
 import { formatTable, type BenchRow } from './harness.js';
 
 const groups: Record<string, () => Promise<{ rows: (opts: { quick: boolean }) => Promise<BenchRow[]> }>> = {
   signal: () => import('./signal.js'),
   generator: () => import('./generator.js'),
+  stylegan2: async () => ({ rows: (await import('./stylegan2.js')).stylegan2Rows }),
   pickle: () => import('./pickle.js'),
   train: () => import('./train.js'),
 };

@@ -2,10 +2,11 @@
  * StyleGAN2-256 benchmark rows of the `generator` group: config A (the official StyleGAN2 at the
  * ladder's 256² ablation capacity: C_base 16384, C_max 512, 8 mapping layers), noise 'const'.
  *
- * - One thread (wasm), batch 1: the default conv choice ('auto': Winograd F(4×4,3×3) for the big
- *   3×3 convs, Winograd F(2,2) for the phase correlations of the big up-sampling conv0s; see
- *   stylegan2/up-conv.ts) and every conv direct (`tf.conv2d`), back to back in one process so both
- *   see the same machine load; and batch 2 ('auto'), the per-image cost of a batch.
+ * - One thread (wasm), batch 1, back to back in one process so all see the same machine load: the
+ *   default ('auto': every conv layer one call of the fused WebAssembly kernels of
+ *   kernels/winograd-conv.ts, relaxed-SIMD build where the engine has it), the same with the plain
+ *   SIMD build, the tfjs-op Winograd ('winograd': F(4×4,3×3) and conv0's F(2,2) phases as tfjs
+ *   ops), and every conv direct (`tf.conv2d`); then batch 2 ('auto'), the per-image cost of a batch.
  * - Two workers (`GeneratorPool`, wasm in each): batch 1 with every layer's output channels split
  *   between them (one image on two cores, the slices exchanged after each conv), and batch 2 with
  *   one whole image per worker.
@@ -28,6 +29,7 @@ import { configs } from '../src/generator/config.js';
 import { setConvAlgorithm, type ConvAlgorithm } from '../src/generator/ops/modulated-conv.js';
 import { GeneratorPool, type PoolSplit } from '../src/generator/parallel/pool.js';
 import { StyleGAN2Generator } from '../src/generator/stylegan2/generator.js';
+import { setWinogradConvBinary, winogradConvSupport } from '../src/generator/kernels/winograd-conv.js';
 
 /** Official PyTorch on the 2-core machine, s/image (range of 4 runs). */
 const PYTORCH_S: [number, number] = [0.41, 0.55];
@@ -90,12 +92,17 @@ export async function stylegan2Rows({ quick }: { quick: boolean }): Promise<Benc
   const out: BenchRow[] = [];
   const latents = (n: number) => tf.randomNormal([n, zDim], 0, 1, 'float32', 7) as tf.Tensor2D;
   try {
-    for (const [alg, batch] of [
-      ['auto', 1],
-      ['direct', 1],
-      ['auto', 2],
+    const relaxed = winogradConvSupport().relaxed;
+    for (const [alg, batch, binary] of [
+      ['auto', 1, 'auto'],
+      ['auto', 1, 'plain'],
+      ['winograd', 1, 'auto'],
+      ['direct', 1, 'auto'],
+      ['auto', 2, 'auto'],
     ] as const) {
+      if (binary === 'plain' && !relaxed) continue; // 'auto' already is the plain build here
       setConvAlgorithm(alg);
+      setWinogradConvBinary(binary);
       const z = latents(batch);
       const times = await timeRuns(() => {
         const { image } = gen.generate(z, { noiseMode: 'const' });
@@ -103,9 +110,21 @@ export async function stylegan2Rows({ quick }: { quick: boolean }): Promise<Benc
         image.dispose();
       }, repeats);
       z.dispose();
-      const what = `StyleGAN2-256 (A) batch ${batch} (${backend})${alg === 'direct' ? ' direct conv' : ''}`;
-      out.push(row(what, alg, times, batch, flop));
+      const how = {
+        auto:
+          alg === 'auto'
+            ? binary === 'plain'
+              ? ' fused, plain SIMD'
+              : relaxed
+                ? ' fused, FMA'
+                : ' fused'
+            : '',
+        winograd: ' tfjs-op Winograd',
+        direct: ' direct conv',
+      }[alg];
+      out.push(row(`StyleGAN2-256 (A) batch ${batch} (${backend})${how}`, alg, times, batch, flop));
     }
+    setWinogradConvBinary('auto');
     setConvAlgorithm('auto');
     for (const [split, batch] of [
       ['channels', 1],
@@ -127,6 +146,7 @@ export async function stylegan2Rows({ quick }: { quick: boolean }): Promise<Benc
     }
   } finally {
     setConvAlgorithm('auto');
+    setWinogradConvBinary('auto');
     gen.dispose();
   }
   return out;
