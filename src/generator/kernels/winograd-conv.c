@@ -217,23 +217,34 @@ INLINE void gemm(int32_t rows, int32_t cin, int32_t cout, const float *V, const 
   }
 }
 
+/*
+ * The activation of the epilogue as vectors, made once per call: leaky ReLU slope (1 = none) and
+ * clamp bounds (±∞ = none). Applying neutral values costs two or three operations per vector
+ * but no branch, and keeps the parameter block out of the inner loops (stores to y may alias it).
+ */
+typedef struct {
+  v128_t slope, lo, hi;
+} Act;
+
+INLINE Act act_of(const Params *p) {
+  const float inf = __builtin_inff();
+  Act a;
+  a.slope = wasm_f32x4_splat(p->use_slope ? p->slope : 1.f);
+  a.hi = wasm_f32x4_splat(p->use_clamp ? p->clamp : inf);
+  a.lo = wasm_f32x4_splat(p->use_clamp ? -p->clamp : -inf);
+  return a;
+}
+
 /* The epilogue on one vector of 4 output channels. */
-INLINE v128_t epilogue(const Params *p, v128_t v, v128_t sc, v128_t bi, v128_t nz) {
+INLINE v128_t epilogue(const Act *a, v128_t v, v128_t sc, v128_t bi, v128_t nz) {
   v = wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_mul(v, sc), bi), nz);
-  if (p->use_slope) {
-    const v128_t neg = wasm_f32x4_lt(v, wasm_f32x4_splat(0.f));
-    v = wasm_v128_bitselect(wasm_f32x4_mul(v, wasm_f32x4_splat(p->slope)), v, neg);
-  }
-  if (p->use_clamp) {
-    v = wasm_f32x4_pmin(wasm_f32x4_splat(p->clamp), v);
-    v = wasm_f32x4_pmax(wasm_f32x4_splat(-p->clamp), v);
-  }
-  return v;
+  v = wasm_v128_bitselect(wasm_f32x4_mul(v, a->slope), v, wasm_f32x4_lt(v, wasm_f32x4_splat(0.f)));
+  return wasm_f32x4_pmax(a->lo, wasm_f32x4_pmin(a->hi, v));
 }
 
 /* Output transform, epilogue and store of one tile (output origin oy, ox), 4 channels c. */
-INLINE void output_tile(const Params *p, const float *M, int32_t ms, int32_t n, int32_t oy, int32_t ox,
-                        int32_t c) {
+INLINE void output_tile(const Params *p, const Act *a, const float *M, int32_t ms, int32_t n, int32_t oy,
+                        int32_t ox, int32_t c) {
   const v128_t two = wasm_f32x4_splat(2.f), four = wasm_f32x4_splat(4.f), eight = wasm_f32x4_splat(8.f);
   /* Aᵀ along y for each column j: u[k][j], k = 0…3. */
   v128_t u00, u01, u02, u03, u04, u05, u10, u11, u12, u13, u14, u15;
@@ -251,12 +262,13 @@ INLINE void output_tile(const Params *p, const float *M, int32_t ms, int32_t n, 
   const v128_t sc = p->scale ? wasm_v128_load(p->scale + (long)n * p->cout + c) : wasm_f32x4_splat(1.f);
   const v128_t bi = p->bias ? wasm_v128_load(p->bias + c) : wasm_f32x4_splat(0.f);
   const float *nzn = p->noise ? p->noise + (long)n * p->noise_stride : 0;
+  const float gain = p->noise_gain;
   float *yn = p->y + (long)n * p->oh * p->ow * p->cout + c;
   /* Aᵀ along x of each row k, then the epilogue and the store of the pixels inside the map. */
 #define STORE(l, v)                                                                                \
   if (ox + l < p->ow) {                                                                            \
-    const v128_t nz_ = nzr_ ? wasm_f32x4_splat(nzr_[ox + l] * p->noise_gain) : wasm_f32x4_splat(0.f); \
-    wasm_v128_store(yr_ + (long)(ox + l) * p->cout, epilogue(p, v, sc, bi, nz_));                  \
+    const v128_t nz_ = nzr_ ? wasm_f32x4_splat(nzr_[ox + l] * gain) : wasm_f32x4_splat(0.f);        \
+    wasm_v128_store(yr_ + (long)(ox + l) * p->cout, epilogue(a, v, sc, bi, nz_));                  \
   }
 #define ROW(k, m0, m1, m2, m3, m4, m5)                                                             \
   do {                                                                                             \
@@ -285,6 +297,7 @@ __attribute__((export_name("winograd_conv"))) void winograd_conv(const Params *p
   const int32_t th = (p->oh + 3) / 4, tw = (p->ow + 3) / 4;
   const long tiles = (long)p->n * th * tw;
   const int32_t chunk = p->chunk;
+  const Act act = act_of(p);
   float *V = p->scratch;
   const int32_t vs = plane_stride(chunk, p->cin), ms = plane_stride(chunk, p->cout);
   float *M = V + (long)36 * vs;
@@ -309,7 +322,7 @@ __attribute__((export_name("winograd_conv"))) void winograd_conv(const Params *p
       const long g = t0 + t;
       const int32_t n = (int32_t)(g / ((long)th * tw)), r = (int32_t)(g % ((long)th * tw));
       const int32_t ty = r / tw, tx = r % tw;
-      for (int32_t c = 0; c < p->cout; c += 4) output_tile(p, M + (long)t * p->cout + c, ms, n, 4 * ty, 4 * tx, c);
+      for (int32_t c = 0; c < p->cout; c += 4) output_tile(p, &act, M + (long)t * p->cout + c, ms, n, 4 * ty, 4 * tx, c);
     }
   }
 }
@@ -441,6 +454,7 @@ INLINE void up_filter_rows(const Params *p, const float *T, float *R, int32_t Tw
   const v128_t fy2 = wasm_f32x4_splat(p->fy[2]), fy3 = wasm_f32x4_splat(p->fy[3]);
   const v128_t fx0 = wasm_f32x4_splat(p->fx[0]), fx1 = wasm_f32x4_splat(p->fx[1]);
   const v128_t fx2 = wasm_f32x4_splat(p->fx[2]), fx3 = wasm_f32x4_splat(p->fx[3]);
+  const Act act = act_of(p);
   const float *nzn = p->noise ? p->noise + (long)n * p->noise_stride : 0;
   float *yn = p->y + (long)n * p->oh * p->ow * cout;
   const long rowf = (long)Tw * cout;
@@ -469,7 +483,7 @@ INLINE void up_filter_rows(const Params *p, const float *T, float *R, int32_t Tw
         const v128_t e = wasm_v128_load(R + (long)(X + 2) * cout + c);
         v128_t v = MADD(MADD(MADD(wasm_f32x4_mul(fx0, a), fx1, b), fx2, d), fx3, e);
         const v128_t nz = nzr ? wasm_f32x4_splat(nzr[X] * p->noise_gain) : wasm_f32x4_splat(0.f);
-        wasm_v128_store(yr + (long)X * cout + c, epilogue(p, v, sc, bi, nz));
+        wasm_v128_store(yr + (long)X * cout + c, epilogue(&act, v, sc, bi, nz));
         a = b;
         b = d;
         d = e;
