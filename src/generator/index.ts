@@ -92,6 +92,21 @@ export {
 export type { FilteredLreluParams, FilterTaps, FilteredLreluAlgorithm } from './ops/filtered-lrelu.js';
 export { fusedFilteredLrelu, fusedFilteredLreluSupport } from './kernels/filtered-lrelu.js';
 export type { FusedFilteredLreluSpec } from './kernels/filtered-lrelu.js';
+export {
+  winogradConv,
+  winogradUpConv,
+  upsampleImage2x,
+  prepareWinogradConvWeight,
+  prepareWinogradUpConvWeight,
+  winogradConvSupport,
+  setWinogradConvBinary,
+} from './kernels/winograd-conv.js';
+export type {
+  WinogradConvWeight,
+  WinogradUpConvWeight,
+  WinogradConvOptions,
+  WinogradConvBinary,
+} from './kernels/winograd-conv.js';
 export { biasActTf } from './ops/bias-act.js';
 export type { BiasActOptions } from './ops/bias-act.js';
 export { equivariance, psnrFromSums, ALL_METRICS } from '../metrics/equivariance.js';

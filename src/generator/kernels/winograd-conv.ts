@@ -157,9 +157,11 @@ export function winogradConvSupport(): { ok: boolean; relaxed: boolean; reason: 
 
 /** Weights of one 3×3 layer transformed and packed for the kernel (owns one tensor). */
 export interface WinogradConvWeight {
-  /** [36 · C_out/8 · C_in · 8]: U_ξ = (G g Gᵀ)_ξ, in panels of 8 output channels. */
+  /** The transformed weights U_ξ = (G g Gᵀ)_ξ, 36 · C_out/8 · C_in · 8 floats in panels of 8 output channels. */
   readonly packed: tf.Tensor1D;
+  /** C_in. */
   readonly inChannels: number;
+  /** C_out. */
   readonly outChannels: number;
 }
 
@@ -201,14 +203,16 @@ export function prepareWinogradConvWeight(
 /** conv0 weights transformed and packed for `winogradUpConv` (owns two tensors). */
 export interface WinogradUpConvWeight {
   /**
-   * [99 · C_out/8 · C_in · 8] in panels of 8 output channels: the 81 planes of the 2-D tiles
+   * 99 · C_out/8 · C_in · 8 floats in panels of 8 output channels: the 81 planes of the 2-D tiles
    * U_ab = Σ_rc Ĝ[a][r]·W[r][c]·Ĝ[b][c], then 9 + 9 for the last even row and column of the
    * transposed conv's output (1-D, with the kernel's last row W[2][·] and last column W[·][2]).
    */
   readonly packed: tf.Tensor1D;
   /** The filter's correlation taps, 4 along y then 4 along x (gain included). */
   readonly taps: tf.Tensor1D;
+  /** C_in. */
   readonly inChannels: number;
+  /** C_out. */
   readonly outChannels: number;
 }
 
