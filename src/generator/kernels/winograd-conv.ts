@@ -17,19 +17,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { WASM_BASE64, WASM_RELAXED_BASE64 } from './winograd-conv-wasm.js';
 import { heapAlloc, heapMemory, heapOffset, type WasmBackendLike } from './tfjs-heap.js';
+import { WINOGRAD_G } from '../ops/winograd.js';
 
 const KERNEL_NAME = 'AliasfreeWinogradConv';
 const IMAGE_KERNEL_NAME = 'AliasfreeImageUpsample2x';
 
-/** Winograd F(4, 3) weight transform G (6 × 3; points 0, ±1, ±2, ∞). */
-const G43: readonly (readonly number[])[] = [
-  [1 / 4, 0, 0],
-  [-1 / 6, -1 / 6, -1 / 6],
-  [-1 / 6, 1 / 6, -1 / 6],
-  [1 / 24, 1 / 12, 1 / 6],
-  [1 / 24, -1 / 12, 1 / 6],
-  [0, 0, 1],
-];
+/** Winograd F(4, 3) weight transform G (6 × 3; points 0, ±1, ±2, ∞), as in the tfjs-op path. */
+const G43 = WINOGRAD_G[4];
 
 /** Floats of scratch (V and M planes of one chunk) the kernel may use per call: 1 MiB. */
 const CHUNK_BUDGET_FLOATS = 1 << 18;
@@ -450,29 +444,28 @@ function ensureRegistered(): void {
 }
 
 /**
- * The fused layer (see the module comment): x NHWC [N, H, W, C_in] → [N, H + 2·pad − 2,
- * W + 2·pad − 2, C_out]. Needs the wasm backend (`winogradConvSupport()`); not differentiable
- * (inference only). Float32 error against float64: that of Winograd F(4, 3) (≈ 1e−5 relative at
- * C_in = 256, see ops/winograd.ts).
+ * The checks and the kernel call shared by `winogradConv` (up = 1) and `winogradUpConv` (up = 2):
+ * x, the weights and every epilogue operand for an output of `oh` × `ow`.
  */
-export function winogradConv(
+function runConv(
   x: tf.Tensor4D,
-  weight: WinogradConvWeight,
-  opts: WinogradConvOptions = {},
+  u: tf.Tensor1D,
+  taps: tf.Tensor1D | null,
+  cin: number,
+  cout: number,
+  up: 1 | 2,
+  pad: number,
+  opts: WinogradConvOptions,
 ): tf.Tensor4D {
   const support = winogradConvSupport();
   if (!support.ok) throw new Error(`winograd conv unavailable: ${support.reason}`);
-  const { pad = 1, styles = null, scale = null, bias = null, noise = null, noiseGain = 1 } = opts;
+  const { styles = null, scale = null, bias = null, noise = null, noiseGain = 1 } = opts;
   const { slope = null, clamp = null } = opts;
   if (x.dtype !== 'float32' || x.rank !== 4) throw new TypeError(`x must be a float32 NHWC tensor`);
-  const [n, h, w, cin] = x.shape;
-  if (cin !== weight.inChannels)
-    throw new RangeError(`x has ${cin} channels, the weights expect ${weight.inChannels}`);
-  if (!Number.isInteger(pad) || pad < 0 || pad > 2) throw new RangeError(`pad must be 0, 1 or 2, got ${pad}`);
-  const oh = h + 2 * pad - 2;
-  const ow = w + 2 * pad - 2;
+  const [n, h, w] = x.shape;
+  if (x.shape[3] !== cin) throw new RangeError(`x has ${x.shape[3]} channels, the weights expect ${cin}`);
+  const [oh, ow] = up === 2 ? [2 * h, 2 * w] : [h + 2 * pad - 2, w + 2 * pad - 2];
   if (oh < 1 || ow < 1) throw new RangeError(`a ${h}×${w} input with pad ${pad} has no output`);
-  const cout = weight.outChannels;
   const need = (t: tf.Tensor | null, what: string, shape: number[]) => {
     if (t && (t.size !== shape.reduce((p, q) => p * q, 1) || t.dtype !== 'float32'))
       throw new RangeError(`${what} must be float32 [${shape.join(', ')}], got [${t.shape.join(', ')}]`);
@@ -486,21 +479,30 @@ export function winogradConv(
     else need(noise, 'noise', [oh * ow]);
   }
   ensureRegistered();
-  const inputs: tf.NamedTensorMap = { x, u: weight.packed };
+  const inputs: tf.NamedTensorMap = { x, u };
+  if (taps) inputs.taps = taps;
   if (styles) inputs.s = styles;
   if (scale) inputs.scale = scale;
   if (bias) inputs.bias = bias;
   if (noise) inputs.noise = noise;
-  const attrs = {
-    up: 1,
-    cout,
-    pad,
-    slope: slope ?? NaN,
-    clamp: clamp ?? -1,
-    noiseGain,
-    noiseStride,
-  };
+  const attrs = { up, cout, pad, slope: slope ?? NaN, clamp: clamp ?? -1, noiseGain, noiseStride };
   return tf.engine().runKernel(KERNEL_NAME, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+}
+
+/**
+ * The fused layer (see the module comment): x NHWC [N, H, W, C_in] → [N, H + 2·pad − 2,
+ * W + 2·pad − 2, C_out]. Needs the wasm backend (`winogradConvSupport()`); not differentiable
+ * (inference only). Float32 error against float64: that of Winograd F(4, 3) (≈ 1e−5 relative at
+ * C_in = 256, see ops/winograd.ts).
+ */
+export function winogradConv(
+  x: tf.Tensor4D,
+  weight: WinogradConvWeight,
+  opts: WinogradConvOptions = {},
+): tf.Tensor4D {
+  const { pad = 1 } = opts;
+  if (!Number.isInteger(pad) || pad < 0 || pad > 2) throw new RangeError(`pad must be 0, 1 or 2, got ${pad}`);
+  return runConv(x, weight.packed, null, weight.inChannels, weight.outChannels, 1, pad, opts);
 }
 
 /**
@@ -514,35 +516,7 @@ export function winogradUpConv(
   weight: WinogradUpConvWeight,
   opts: Omit<WinogradConvOptions, 'pad'> = {},
 ): tf.Tensor4D {
-  const support = winogradConvSupport();
-  if (!support.ok) throw new Error(`winograd conv unavailable: ${support.reason}`);
-  const { styles = null, scale = null, bias = null, noise = null, noiseGain = 1 } = opts;
-  const { slope = null, clamp = null } = opts;
-  if (x.dtype !== 'float32' || x.rank !== 4) throw new TypeError(`x must be a float32 NHWC tensor`);
-  const [n, h, w, cin] = x.shape;
-  if (cin !== weight.inChannels)
-    throw new RangeError(`x has ${cin} channels, the weights expect ${weight.inChannels}`);
-  const cout = weight.outChannels;
-  const need = (t: tf.Tensor | null, what: string, shape: number[]) => {
-    if (t && (t.size !== shape.reduce((p, q) => p * q, 1) || t.dtype !== 'float32'))
-      throw new RangeError(`${what} must be float32 [${shape.join(', ')}], got [${t.shape.join(', ')}]`);
-  };
-  need(styles, 'styles', [n, cin]);
-  need(scale, 'scale', [n, cout]);
-  need(bias, 'bias', [cout]);
-  let noiseStride = 0;
-  if (noise) {
-    if (noise.size === n * 4 * h * w && n > 1) noiseStride = 4 * h * w;
-    else need(noise, 'noise', [4 * h * w]);
-  }
-  ensureRegistered();
-  const inputs: tf.NamedTensorMap = { x, u: weight.packed, taps: weight.taps };
-  if (styles) inputs.s = styles;
-  if (scale) inputs.scale = scale;
-  if (bias) inputs.bias = bias;
-  if (noise) inputs.noise = noise;
-  const attrs = { up: 2, cout, pad: 0, slope: slope ?? NaN, clamp: clamp ?? -1, noiseGain, noiseStride };
-  return tf.engine().runKernel(KERNEL_NAME, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+  return runConv(x, weight.packed, weight.taps, weight.inChannels, weight.outChannels, 2, 0, opts);
 }
 
 /**
