@@ -22,6 +22,7 @@ import { SOURCE_SHA256, WASM_BASE64 } from '../../src/generator/kernels/filtered
 import { filteredLrelu } from '../../src/signal/filtered-lrelu.js';
 import { Rng } from '../../src/generator/rng.js';
 import { trackWasmHeap } from '../helpers/wasm-heap.js';
+import { assertHeapKernelModule } from '../helpers/wasm-module.js';
 
 before(async () => {
   await setBackend('wasm');
@@ -136,32 +137,7 @@ test('the embedded wasm binary is built from the current C source', () => {
 });
 
 test('the wasm module imports only a memory and has no data segment (it runs in the tfjs heap)', () => {
-  const bytes = Uint8Array.from(atob(WASM_BASE64), (ch) => ch.charCodeAt(0));
-  const mod = new WebAssembly.Module(bytes);
-  assert.deepEqual(WebAssembly.Module.imports(mod), [{ module: 'env', name: 'memory', kind: 'memory' }]);
-  assert.deepEqual(
-    WebAssembly.Module.exports(mod)
-      .map((e) => e.name)
-      .filter((n) => n === 'filtered_lrelu' || n === 'scratch_floats')
-      .sort(),
-    ['filtered_lrelu', 'scratch_floats'],
-  );
-  // Walk the section headers: id 11 is the data section.
-  const ids: number[] = [];
-  let p = 8;
-  while (p < bytes.length) {
-    ids.push(bytes[p++]);
-    let size = 0;
-    for (let shift = 0; ; shift += 7) {
-      const b = bytes[p++];
-      size |= (b & 0x7f) << shift;
-      if (b < 0x80) break;
-    }
-    p += size;
-  }
-  assert.equal(p, bytes.length);
-  assert.ok(ids.includes(10), 'has a code section');
-  assert.ok(!ids.includes(11), 'no data section');
+  assertHeapKernelModule(WASM_BASE64, ['filtered_lrelu', 'scratch_floats'], false);
 });
 
 test('fused kernel: bad input is rejected with a clear error', () => {
