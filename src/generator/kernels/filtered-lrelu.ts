@@ -11,6 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { WASM_BASE64 } from './filtered-lrelu-wasm.js';
+import { heapAlloc, heapMemory, heapOffset, type WasmBackendLike } from './tfjs-heap.js';
 
 /** Geometry and taps of one fused call (all taps are correlation taps, as applied). */
 export interface FusedFilteredLreluSpec {
@@ -60,26 +61,6 @@ function kernelModule(): WebAssembly.Module {
   return compiled;
 }
 
-/** The emscripten module behind tfjs's wasm backend (internal, version-pinned fields). */
-interface WasmBackendLike {
-  wasm: {
-    asm?: { memory?: unknown };
-    wasmMemory?: unknown;
-    HEAPU8: Uint8Array;
-    _malloc(bytes: number): number;
-    _free(ptr: number): void;
-  };
-  dataIdMap: { get(id: object): { memoryOffset: number } | undefined };
-  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
-  disposeData(dataId: object): boolean;
-}
-
-function heapMemory(backend: unknown): WebAssembly.Memory | null {
-  const w = (backend as Partial<WasmBackendLike> | null)?.wasm;
-  const m = w?.asm?.memory ?? w?.wasmMemory;
-  return m instanceof WebAssembly.Memory ? m : null;
-}
-
 /**
  * Whether the fused kernel can run on the current tfjs backend, and if not, why (wasm backend
  * only: it needs the backend's heap, which no other backend has).
@@ -95,16 +76,6 @@ export function fusedFilteredLreluSupport(): { ok: boolean; reason: string } {
     return { ok: false, reason: `the kernel does not compile here (WebAssembly SIMD?): ${String(e)}` };
   }
   return { ok: true, reason: 'wasm backend with SIMD: fused kernel in the tfjs heap' };
-}
-
-/**
- * malloc in the tfjs heap, as an unsigned address (emscripten returns a signed i32, negative past
- * 2 GiB; the parameter block stores the same 32 bits either way).
- */
-function heapAlloc(be: WasmBackendLike, bytes: number): number {
-  const p = be.wasm._malloc(bytes) >>> 0;
-  if (p === 0) throw new RangeError(`fused filtered lrelu: out of wasm memory (${bytes} bytes requested)`);
-  return p;
 }
 
 function instanceFor(memory: WebAssembly.Memory): KernelExports {
@@ -144,11 +115,11 @@ function kernelFunc({
   const [n, h, w, c] = x.shape;
   const lu = a.upX.length;
   const out = be.makeOutput([n, oh, ow, c], 'float32');
-  const offset = (t: tf.TensorInfo) => be.dataIdMap.get(t.dataId)!.memoryOffset;
+  const offset = (t: tf.TensorInfo) => heapOffset(be, t);
   // One block for the parameters, the taps and the row tables; a second for the row buffers.
   const nParams = PARAM_FIELDS.length;
   const floats = nParams + 2 * lu + a.down.length + 2 * lu;
-  const block = heapAlloc(be, floats * 4);
+  const block = heapAlloc(be, floats * 4, 'fused filtered lrelu');
   const values: Record<(typeof PARAM_FIELDS)[number], number> = {
     n, h, w, c, up, px0, py0, lu, tw, th, down, ldh, ldw, radial, mirror, oh, ow,
     use_slope: Number.isNaN(a.slope) ? 0 : 1, use_clamp: a.clamp >= 0 ? 1 : 0,
@@ -174,7 +145,7 @@ function kernelFunc({
       f32.set(a.down, nParams + 2 * lu);
     };
     write();
-    scratch = heapAlloc(be, k.scratch_floats(block) * 4 + 16);
+    scratch = heapAlloc(be, k.scratch_floats(block) * 4 + 16, 'fused filtered lrelu');
     values.scratch = scratch + ((16 - (scratch % 16)) % 16);
     write(); // (the malloc may have grown the heap: write through a fresh view)
     k.filtered_lrelu(block);
