@@ -27,6 +27,7 @@ import { filteredLrelu } from '../../src/signal/filtered-lrelu.js';
 import { Rng } from '../../src/generator/rng.js';
 import { manifest, npy } from '../helpers/golden.js';
 import { trackWasmHeap } from '../helpers/wasm-heap.js';
+import { assertHeapKernelModule } from '../helpers/wasm-module.js';
 
 before(async () => {
   await setBackend('wasm');
@@ -369,31 +370,7 @@ test('the embedded backward binary is built from the current C source; memory im
     SOURCE_SHA256,
     'filtered-lrelu-backward.c changed: run scripts/build-kernels.sh',
   );
-  const bytes = Uint8Array.from(atob(WASM_BASE64), (ch) => ch.charCodeAt(0));
-  const mod = new WebAssembly.Module(bytes);
-  assert.deepEqual(WebAssembly.Module.imports(mod), [{ module: 'env', name: 'memory', kind: 'memory' }]);
-  assert.deepEqual(
-    WebAssembly.Module.exports(mod)
-      .map((e) => e.name)
-      .filter((n) => n === 'filtered_lrelu_backward' || n === 'scratch_floats')
-      .sort(),
-    ['filtered_lrelu_backward', 'scratch_floats'],
-  );
-  // Section ids: 10 = code, 11 = data (there must be none: the kernel owns no memory).
-  const ids: number[] = [];
-  let p = 8;
-  while (p < bytes.length) {
-    ids.push(bytes[p++]);
-    let size = 0;
-    for (let shift = 0; ; shift += 7) {
-      const byte = bytes[p++];
-      size |= (byte & 0x7f) << shift;
-      if (byte < 0x80) break;
-    }
-    p += size;
-  }
-  assert.equal(p, bytes.length);
-  assert.ok(ids.includes(10) && !ids.includes(11));
+  assertHeapKernelModule(WASM_BASE64, ['filtered_lrelu_backward', 'scratch_floats'], false);
 });
 
 test("'auto' follows a forward forced onto tfjs ops; 'fused' and 'ops' force the gradient path", () => {

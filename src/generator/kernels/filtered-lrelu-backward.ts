@@ -17,6 +17,7 @@ import {
   type FusedFilteredLreluSpec,
 } from './filtered-lrelu.js';
 import { WASM_BASE64 } from './filtered-lrelu-backward-wasm.js';
+import { heapAlloc, heapMemory, heapOffset, type WasmBackendLike } from './tfjs-heap.js';
 
 const KERNEL_NAME = 'AliasfreeFusedFilteredLreluBackward';
 
@@ -32,27 +33,8 @@ const PARAM_FIELDS = [
 ] as const; // prettier-ignore
 const FLOAT_FIELDS = new Set(['slope', 'clamp']);
 
-/** The emscripten module behind tfjs's wasm backend (internal, version-pinned fields). */
-interface WasmBackendLike {
-  wasm: {
-    asm?: { memory?: unknown };
-    wasmMemory?: unknown;
-    _malloc(bytes: number): number;
-    _free(ptr: number): void;
-  };
-  dataIdMap: { get(id: object): { memoryOffset: number } | undefined };
-  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
-  disposeData(dataId: object): boolean;
-}
-
 let compiled: WebAssembly.Module | null = null;
 const instances = new WeakMap<WebAssembly.Memory, KernelExports>();
-
-function heapMemory(backend: unknown): WebAssembly.Memory | null {
-  const w = (backend as Partial<WasmBackendLike> | null)?.wasm;
-  const m = w?.asm?.memory ?? w?.wasmMemory;
-  return m instanceof WebAssembly.Memory ? m : null;
-}
 
 function instanceFor(memory: WebAssembly.Memory): KernelExports {
   let k = instances.get(memory);
@@ -63,14 +45,6 @@ function instanceFor(memory: WebAssembly.Memory): KernelExports {
     instances.set(memory, k);
   }
   return k;
-}
-
-/** malloc in the tfjs heap as an unsigned address (emscripten's i32 is negative past 2 GiB). */
-function heapAlloc(be: WasmBackendLike, bytes: number): number {
-  const p = be.wasm._malloc(bytes) >>> 0;
-  if (p === 0)
-    throw new RangeError(`fused filtered lrelu backward: out of wasm memory (${bytes} bytes requested)`);
-  return p;
 }
 
 interface BackwardAttrs {
@@ -104,7 +78,7 @@ function kernelFunc({
   const [up, px0, py0, tw, th, down, ldh, ldw, radial, oh, ow] = a.geometry;
   const [n, h, w, c] = x.shape;
   const lu = a.upX.length;
-  const offset = (t: tf.TensorInfo) => be.dataIdMap.get(t.dataId)!.memoryOffset;
+  const offset = (t: tf.TensorInfo) => heapOffset(be, t);
   const outs: tf.TensorInfo[] = [];
   const nParams = PARAM_FIELDS.length;
   const floats = nParams + 2 * lu + a.down.length;
@@ -113,7 +87,7 @@ function kernelFunc({
   let done = false;
   try {
     outs.push(be.makeOutput([n, h, w, c], 'float32'), be.makeOutput([c], 'float32'));
-    block = heapAlloc(be, floats * 4);
+    block = heapAlloc(be, floats * 4, 'fused filtered lrelu backward');
     const values: Record<(typeof PARAM_FIELDS)[number], number> = {
       n, h, w, c, up, px0, py0, lu, tw, th, down, ldh, ldw, radial, oh, ow,
       use_slope: Number.isNaN(a.slope) ? 0 : 1, use_clamp: a.clamp >= 0 ? 1 : 0,
@@ -135,7 +109,7 @@ function kernelFunc({
       f32.set(a.down, nParams + 2 * lu);
     };
     write();
-    scratch = heapAlloc(be, k.scratch_floats(block) * 4 + 16);
+    scratch = heapAlloc(be, k.scratch_floats(block) * 4 + 16, 'fused filtered lrelu backward');
     values.scratch = scratch + ((16 - (scratch % 16)) % 16);
     write();
     k.filtered_lrelu_backward(block);
