@@ -17,7 +17,7 @@ import {
   type FusedFilteredLreluSpec,
 } from './filtered-lrelu.js';
 import { WASM_BASE64 } from './filtered-lrelu-backward-wasm.js';
-import { heapAlloc, heapMemory, heapOffset, type WasmBackendLike } from './tfjs-heap.js';
+import { callKernel, heapMemory, heapOffset, writeParamBlock, type WasmBackendLike } from './tfjs-heap.js';
 
 const KERNEL_NAME = 'AliasfreeFusedFilteredLreluBackward';
 
@@ -79,46 +79,40 @@ function kernelFunc({
   const [n, h, w, c] = x.shape;
   const lu = a.upX.length;
   const offset = (t: tf.TensorInfo) => heapOffset(be, t);
-  const outs: tf.TensorInfo[] = [];
   const nParams = PARAM_FIELDS.length;
   const floats = nParams + 2 * lu + a.down.length;
-  let block = 0;
-  let scratch = 0;
-  let done = false;
+  const outs: tf.TensorInfo[] = [];
   try {
     outs.push(be.makeOutput([n, h, w, c], 'float32'), be.makeOutput([c], 'float32'));
-    block = heapAlloc(be, floats * 4, 'fused filtered lrelu backward');
-    const values: Record<(typeof PARAM_FIELDS)[number], number> = {
-      n, h, w, c, up, px0, py0, lu, tw, th, down, ldh, ldw, radial, oh, ow,
-      use_slope: Number.isNaN(a.slope) ? 0 : 1, use_clamp: a.clamp >= 0 ? 1 : 0,
-      slope: Number.isNaN(a.slope) ? 0 : a.slope, clamp: a.clamp,
-      x: offset(x), bias: bias ? offset(bias) : 0, dy: offset(dy), dx: offset(outs[0]), db: offset(outs[1]),
-      gux: block + nParams * 4, guy: block + (nParams + lu) * 4, gd: block + (nParams + 2 * lu) * 4,
-      scratch: 0,
-    }; // prettier-ignore
-    const write = () => {
-      // A fresh view each time: a malloc may have grown the heap (and detached the old buffer).
-      const i32 = new Int32Array(memory.buffer, block, nParams);
-      const f32 = new Float32Array(memory.buffer, block, floats);
-      PARAM_FIELDS.forEach((f, i) => {
-        if (FLOAT_FIELDS.has(f)) f32[i] = values[f];
-        else i32[i] = values[f];
-      });
-      f32.set(a.upX, nParams);
-      f32.set(a.upY, nParams + lu);
-      f32.set(a.down, nParams + 2 * lu);
-    };
-    write();
-    scratch = heapAlloc(be, k.scratch_floats(block) * 4 + 16, 'fused filtered lrelu backward');
-    values.scratch = scratch + ((16 - (scratch % 16)) % 16);
-    write();
-    k.filtered_lrelu_backward(block);
-    done = true;
-  } finally {
-    if (scratch) be.wasm._free(scratch);
-    if (block) be.wasm._free(block);
-    if (!done) for (const o of outs) be.disposeData(o.dataId); // they never reach the engine
+  } catch (e) {
+    for (const o of outs) be.disposeData(o.dataId); // they never reach the engine
+    throw e;
   }
+  callKernel(
+    be,
+    'fused filtered lrelu backward',
+    {
+      blockBytes: floats * 4,
+      fill: (block, scratch) => {
+        const values: Record<(typeof PARAM_FIELDS)[number], number> = {
+          n, h, w, c, up, px0, py0, lu, tw, th, down, ldh, ldw, radial, oh, ow,
+          use_slope: Number.isNaN(a.slope) ? 0 : 1, use_clamp: a.clamp >= 0 ? 1 : 0,
+          slope: Number.isNaN(a.slope) ? 0 : a.slope, clamp: a.clamp,
+          x: offset(x), bias: bias ? offset(bias) : 0, dy: offset(dy), dx: offset(outs[0]), db: offset(outs[1]),
+          gux: block + nParams * 4, guy: block + (nParams + lu) * 4, gd: block + (nParams + 2 * lu) * 4,
+          scratch,
+        }; // prettier-ignore
+        writeParamBlock(memory, block, PARAM_FIELDS, values, FLOAT_FIELDS);
+        const f32 = new Float32Array(memory.buffer, block, floats);
+        f32.set(a.upX, nParams);
+        f32.set(a.upY, nParams + lu);
+        f32.set(a.down, nParams + 2 * lu);
+      },
+      scratchFloats: (block) => k.scratch_floats(block),
+      run: (block) => k.filtered_lrelu_backward(block),
+    },
+    outs,
+  );
   return outs;
 }
 

@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { WASM_BASE64 } from './filtered-lrelu-wasm.js';
-import { heapAlloc, heapMemory, heapOffset, type WasmBackendLike } from './tfjs-heap.js';
+import { callKernel, heapMemory, heapOffset, writeParamBlock, type WasmBackendLike } from './tfjs-heap.js';
 
 /** Geometry and taps of one fused call (all taps are correlation taps, as applied). */
 export interface FusedFilteredLreluSpec {
@@ -119,42 +119,32 @@ function kernelFunc({
   // One block for the parameters, the taps and the row tables; a second for the row buffers.
   const nParams = PARAM_FIELDS.length;
   const floats = nParams + 2 * lu + a.down.length + 2 * lu;
-  const block = heapAlloc(be, floats * 4, 'fused filtered lrelu');
-  const values: Record<(typeof PARAM_FIELDS)[number], number> = {
-    n, h, w, c, up, px0, py0, lu, tw, th, down, ldh, ldw, radial, mirror, oh, ow,
-    use_slope: Number.isNaN(a.slope) ? 0 : 1, use_clamp: a.clamp >= 0 ? 1 : 0,
-    slope: Number.isNaN(a.slope) ? 0 : a.slope, clamp: a.clamp,
-    x: offset(x), bias: bias ? offset(bias) : 0, y: offset(out),
-    gux: block + nParams * 4, guy: block + (nParams + lu) * 4, gd: block + (nParams + 2 * lu) * 4,
-    scratch: 0, rowp: block + (nParams + 2 * lu + a.down.length) * 4,
-    rowc: block + (nParams + 3 * lu + a.down.length) * 4,
-  }; // prettier-ignore
-  let scratch = 0;
-  let done = false;
-  try {
-    const write = () => {
-      const buf = memory.buffer;
-      const i32 = new Int32Array(buf, block, nParams);
-      const f32 = new Float32Array(buf, block, floats);
-      PARAM_FIELDS.forEach((f, i) => {
-        if (FLOAT_FIELDS.has(f)) f32[i] = values[f];
-        else i32[i] = values[f];
-      });
-      f32.set(a.upX, nParams);
-      f32.set(a.upY, nParams + lu);
-      f32.set(a.down, nParams + 2 * lu);
-    };
-    write();
-    scratch = heapAlloc(be, k.scratch_floats(block) * 4 + 16, 'fused filtered lrelu');
-    values.scratch = scratch + ((16 - (scratch % 16)) % 16);
-    write(); // (the malloc may have grown the heap: write through a fresh view)
-    k.filtered_lrelu(block);
-    done = true;
-  } finally {
-    if (scratch) be.wasm._free(scratch);
-    be.wasm._free(block);
-    if (!done) be.disposeData(out.dataId); // the output never reaches the engine
-  }
+  callKernel(
+    be,
+    'fused filtered lrelu',
+    {
+      blockBytes: floats * 4,
+      fill: (block, scratch) => {
+        const values: Record<(typeof PARAM_FIELDS)[number], number> = {
+          n, h, w, c, up, px0, py0, lu, tw, th, down, ldh, ldw, radial, mirror, oh, ow,
+          use_slope: Number.isNaN(a.slope) ? 0 : 1, use_clamp: a.clamp >= 0 ? 1 : 0,
+          slope: Number.isNaN(a.slope) ? 0 : a.slope, clamp: a.clamp,
+          x: offset(x), bias: bias ? offset(bias) : 0, y: offset(out),
+          gux: block + nParams * 4, guy: block + (nParams + lu) * 4, gd: block + (nParams + 2 * lu) * 4,
+          scratch, rowp: block + (nParams + 2 * lu + a.down.length) * 4,
+          rowc: block + (nParams + 3 * lu + a.down.length) * 4,
+        }; // prettier-ignore
+        writeParamBlock(memory, block, PARAM_FIELDS, values, FLOAT_FIELDS);
+        const f32 = new Float32Array(memory.buffer, block, floats);
+        f32.set(a.upX, nParams);
+        f32.set(a.upY, nParams + lu);
+        f32.set(a.down, nParams + 2 * lu);
+      },
+      scratchFloats: (block) => k.scratch_floats(block),
+      run: (block) => k.filtered_lrelu(block),
+    },
+    [out],
+  );
   return out;
 }
 

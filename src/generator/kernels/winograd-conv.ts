@@ -16,7 +16,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { WASM_BASE64, WASM_RELAXED_BASE64 } from './winograd-conv-wasm.js';
-import { heapAlloc, heapMemory, heapOffset, type WasmBackendLike } from './tfjs-heap.js';
+import { callKernel, heapMemory, heapOffset, writeParamBlock, type WasmBackendLike } from './tfjs-heap.js';
 import { WINOGRAD_G } from '../ops/winograd.js';
 
 const KERNEL_NAME = 'AliasfreeWinogradConv';
@@ -338,16 +338,16 @@ function kernelFunc({
   const ow = up ? 2 * w : w + 2 * a.pad - 2;
   const out = be.makeOutput([n, oh, ow, a.cout], 'float32');
   // Tiles per chunk: V and M planes within the budget, at least MIN_CHUNK (the GEMMs reuse U),
-  // at most all tiles (conv1: of every sample; conv0: of one sample, as it runs sample by sample).
-  const planes = up ? 25 : 36;
+  // at most all tiles (conv1: of every sample; conv0: of one sample, as it runs sample by sample;
+  // its tiles of 4 inputs cover positions 0 … H, see the kernel).
+  const planes = up ? UP_PRODUCTS ** 2 : 36;
   const tiles = up
-    ? Math.floor((h + 2) / 2) * Math.floor((w + 2) / 2)
+    ? Math.floor((h + 4) / 4) * Math.floor((w + 4) / 4)
     : n * Math.ceil(oh / 4) * Math.ceil(ow / 4);
   const fit = Math.max(MIN_CHUNK, Math.floor(CHUNK_BUDGET_FLOATS / (planes * (cin + a.cout)) / 4) * 4);
   const chunk = Math.min(fit, Math.ceil(tiles / 4) * 4);
   const taps = inputs.taps as tf.TensorInfo | undefined;
   const off = (t: tf.TensorInfo | undefined) => (t ? heapOffset(be, t) : 0);
-  const nParams = PARAM_FIELDS.length;
   const values: Record<(typeof PARAM_FIELDS)[number], number> = {
     n, h, w, cin, cout: a.cout, pad: a.pad, oh, ow, chunk,
     use_slope: Number.isNaN(a.slope) ? 0 : 1, use_clamp: a.clamp >= 0 ? 1 : 0, noise_stride: a.noiseStride,
@@ -357,31 +357,18 @@ function kernelFunc({
     noise: off(inputs.noise as tf.TensorInfo | undefined), y: off(out), scratch: 0,
     fy: off(taps), fx: taps ? off(taps) + 16 : 0,
   }; // prettier-ignore
-  const block = heapAlloc(be, nParams * 4, 'winograd conv');
-  let scratch = 0;
-  let done = false;
-  try {
-    const write = () => {
-      const i32 = new Int32Array(memory.buffer, block, nParams);
-      const f32 = new Float32Array(memory.buffer, block, nParams);
-      PARAM_FIELDS.forEach((f, i) => {
-        if (FLOAT_FIELDS.has(f)) f32[i] = values[f];
-        else i32[i] = values[f];
-      });
-    };
-    write();
-    const floats = up ? k.up_scratch_floats(block) : k.scratch_floats(block);
-    scratch = heapAlloc(be, floats * 4 + 16, 'winograd conv');
-    values.scratch = scratch + ((16 - (scratch % 16)) % 16);
-    write(); // (the malloc may have grown the heap: write through a fresh view)
-    if (up) k.winograd_up_conv(block);
-    else k.winograd_conv(block);
-    done = true;
-  } finally {
-    if (scratch) be.wasm._free(scratch);
-    be.wasm._free(block);
-    if (!done) be.disposeData(out.dataId); // the output never reaches the engine
-  }
+  callKernel(
+    be,
+    'winograd conv',
+    {
+      blockBytes: PARAM_FIELDS.length * 4,
+      fill: (block, scratch) =>
+        writeParamBlock(memory, block, PARAM_FIELDS, { ...values, scratch }, FLOAT_FIELDS),
+      scratchFloats: (block) => (up ? k.up_scratch_floats(block) : k.scratch_floats(block)),
+      run: (block) => (up ? k.winograd_up_conv(block) : k.winograd_conv(block)),
+    },
+    [out],
+  );
   return out;
 }
 
@@ -401,27 +388,24 @@ function imageKernelFunc({
   const taps = inputs.taps as tf.TensorInfo;
   const [n, c, h, w] = x.shape;
   const out = be.makeOutput([n, c, 2 * h, 2 * w], 'float32');
-  const nParams = PARAM_FIELDS.length;
   const values = Object.fromEntries(PARAM_FIELDS.map((f) => [f, 0])) as Record<
     (typeof PARAM_FIELDS)[number],
     number
   >;
   Object.assign(values, { n: n * c, h, w, x: heapOffset(be, x), y: heapOffset(be, out) });
   Object.assign(values, { fy: heapOffset(be, taps), fx: heapOffset(be, taps) + 16 });
-  const block = heapAlloc(be, nParams * 4, 'image up-sampling');
-  let scratch = 0;
-  let done = false;
-  try {
-    scratch = heapAlloc(be, n * c * h * 2 * w * 4 + 16, 'image up-sampling');
-    values.scratch = scratch + ((16 - (scratch % 16)) % 16);
-    new Int32Array(memory.buffer, block, nParams).set(PARAM_FIELDS.map((f) => values[f]));
-    k.image_up2(block);
-    done = true;
-  } finally {
-    if (scratch) be.wasm._free(scratch);
-    be.wasm._free(block);
-    if (!done) be.disposeData(out.dataId);
-  }
+  callKernel(
+    be,
+    'image up-sampling',
+    {
+      blockBytes: PARAM_FIELDS.length * 4,
+      fill: (block, scratch) =>
+        writeParamBlock(memory, block, PARAM_FIELDS, { ...values, scratch }, FLOAT_FIELDS),
+      scratchFloats: () => n * c * h * 2 * w, // the x-pass result
+      run: (block) => k.image_up2(block),
+    },
+    [out],
+  );
   return out;
 }
 
