@@ -538,10 +538,11 @@ __attribute__((export_name("winograd_up_conv"))) void winograd_up_conv(const Par
   const int32_t cin = p->cin, cout = p->cout, h = p->h, w = p->w;
   /* With H and W multiples of 4 the tiles cover the inputs exactly and the last even row and column
    * of T (T[2H], T[·][2W], which only the last input row and column reach) come from up_edge;
-   * otherwise the tiles run to input position H (W) with zeros past the map. Not for maps of 64
-   * pixels or fewer: there a call is bound by streaming U (81 · C_in · C_out floats, 85 MB at
-   * 512 → 512), which the edges' extra passes grow, while the products saved are few. */
-  const int32_t edges = h % UL == 0 && w % UL == 0 && h * w > 64;
+   * otherwise the tiles run to input position H (W) with zeros past the map. Not for a 4 × 4 map:
+   * one tile, a call bound by streaming U (81 · C_in · C_out floats, 85 MB at 512 → 512), which the
+   * edges' extra passes grow (4.6 → 6.2 ms at 512 → 512 here); from 8 × 8 the products saved win
+   * (8 × 8: 9 tiles of 4 rows padded to 12 vs 4 + two edges, 15.6 → 6.0 ms). */
+  const int32_t edges = h % UL == 0 && w % UL == 0 && h * w > 16;
   const int32_t th = edges ? h / UL : up_tiles(h), tw = edges ? w / UL : up_tiles(w);
   const int32_t Th = 2 * UL * up_tiles(h), Tw = 2 * UL * up_tiles(w); /* T's allocation, whole tiles */
   const int32_t chunk = p->chunk;
