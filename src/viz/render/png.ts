@@ -59,6 +59,9 @@ let queue: Promise<unknown> = Promise.resolve();
 /** How long the shared browser stays open after the last render (ms). */
 export let rendererIdleMs = 3000;
 
+/** Time limit of one page load or render in ms (see `PngOptions.timeoutMs`). */
+const DEFAULT_TIMEOUT_MS = 120_000;
+
 /** Change the idle timeout of the shared browser (ms, ≥ 0). */
 export function setRendererIdle(ms: number): void {
   if (!(Number.isFinite(ms) && ms >= 0)) throw new RangeError(`ms must be a finite number >= 0, got ${ms}`);
@@ -148,6 +151,9 @@ async function withPlotlyPage<T>(fn: (page: Page) => Promise<T>): Promise<T> {
       const s = await session;
       s.plotPage ??= (async () => {
         const page = await s.context.newPage();
+        // Loading plotly into the page is the slow step (megabytes of script); on a busy machine it
+        // outlasted playwright's 30 s default once, so the page gets the same limit as a render.
+        page.setDefaultTimeout(DEFAULT_TIMEOUT_MS);
         await page.setContent(
           `<!DOCTYPE html><html><head><meta charset="utf-8">${plotlyLoaderScript()}</head>` +
             '<body style="margin:0"><div id="fig"></div></body></html>',
@@ -178,7 +184,7 @@ export interface PngOptions {
   height?: number;
   /** Device pixel ratio (2 for crisp README images). Default 1. */
   scale?: number;
-  /** Give up after this many ms (default 30 000). */
+  /** Give up after this many ms (default 120 000: a stuck browser, not a slow machine, should fail). */
   timeoutMs?: number;
 }
 
@@ -197,7 +203,7 @@ export async function toPng(fig: Figure, path?: string, opts: PngOptions = {}): 
   assertPositive('width', width);
   assertPositive('height', height);
   assertPositive('scale', scale);
-  const timeout = opts.timeoutMs ?? 30000;
+  const timeout = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const bytes = await withPlotlyPage(async (page) => {
     page.setDefaultTimeout(timeout);
     const payload = scriptJson({ data: fig.data, layout: fig.layout });
