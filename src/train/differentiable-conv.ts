@@ -4,8 +4,9 @@
  *
  * Why: tfjs's own `conv2d` gradient calls the `Conv2DBackpropFilter` kernel, which the wasm backend
  * does not have, and the gradient of `Conv2DBackpropInput` with respect to its filter needs it too.
- * Here both backward products are written as forward convolutions of this same function, so every
- * order reduces to `tf.conv2d` plus pads, reverses, transposes and reshapes.
+ * Here ∂L/∂x is a forward convolution of this same function and ∂L/∂w a sum of matrix products,
+ * so every order reduces to `tf.conv2d` and `tf.matMul` plus pads, slices, reverses, transposes
+ * and reshapes.
  *
  * With x NHWC [N, H, W, Cᵢ], w HWIO [k, k, Cᵢ, Cₒ], symmetric zero padding p (0 ≤ p ≤ k − 1) and
  * stride s, the forward is the cross-correlation (tf.conv2d, PyTorch's conv2d)
@@ -17,7 +18,8 @@
  *
  *     ∂L/∂x = conv(pad(ḡ, k − 1 − p), w̃),  w̃[a, b, o, c] = w[k − 1 − a, k − 1 − b, c, o]
  *     ∂L/∂w[a, b, c, o] = Σ_{n, i, j} x̄[n, i + a, j + b, c] · ḡ[n, i, j, o]
- *                       = conv(x̄ᵀ, ḡᵀ) with the channels of x̄ as the batch and N as the channels.
+ *
+ * (per tap a matrix product, see `weightGradient`).
  */
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -71,6 +73,49 @@ function zeroInsert(g: tf.Tensor4D, s: number, h1: number, w1: number): tf.Tenso
   return y;
 }
 
+/**
+ * Rows of one matrix product of `weightGradient` (samples × pixels): 4096. On the wasm backend a
+ * [256, P] · [P, 256] product ran at about 13 G MAC/s for P ≈ 2 900 and 8 for P ≈ 23 000 (the
+ * operands stop fitting in the cache).
+ */
+const WEIGHT_GRADIENT_ROWS = 4096;
+
+/**
+ * ∂L/∂w[a, b, :, :] = Σ_{n, i, j} x̄[n, i + a, j + b, :]ᵀ · ḡ[n, i, j, :] for every tap (a, b): one
+ * matrix product [Cᵢ, P] · [P, Cₒ] per tap and chunk of whole samples (P = samples · h1 · w1 ≤
+ * `WEIGHT_GRADIENT_ROWS`, at least one sample), summed over the chunks. x̄ [N, h1 + kh − 1,
+ * w1 + kw − 1, Cᵢ] is the padded input, ḡ [N, h1, w1, Cₒ] the zero-inserted upstream gradient.
+ *
+ * Why products and not a convolution of x̄ᵀ with ḡᵀ (channels of x as the batch, N as the channels,
+ * an h1 × w1 kernel): the training layers' backward runs sample by sample where its temporaries are
+ * large, and with one channel that convolution ran at 5–6 G MAC/s against the products' 13
+ * (Cᵢ = Cₒ = 256, 54 × 54, wasm: 290 ms against 133 ms per sample). Both are sums of the same
+ * products; only the order of the float32 additions differs.
+ */
+function weightGradient(xp: tf.Tensor4D, g: tf.Tensor4D, kh: number, kw: number): tf.Tensor4D {
+  const [n, , , ci] = xp.shape;
+  const [, h1, w1, co] = g.shape;
+  const per = Math.max(1, Math.floor(WEIGHT_GRADIENT_ROWS / (h1 * w1)));
+  let sum: tf.Tensor | null = null;
+  for (let n0 = 0; n0 < n; n0 += per) {
+    const m = Math.min(per, n - n0);
+    const xc = m === n ? xp : tf.slice(xp, [n0, 0, 0, 0], [m, -1, -1, -1]);
+    const gc = m === n ? g : tf.slice(g, [n0, 0, 0, 0], [m, -1, -1, -1]);
+    const xt = tf.transpose(xc, [3, 0, 1, 2]); // [Cᵢ, m, h1 + kh − 1, w1 + kw − 1]
+    const rows = m * h1 * w1;
+    const gm = tf.reshape(gc, [rows, co]) as tf.Tensor2D;
+    const taps: tf.Tensor[] = [];
+    for (let a = 0; a < kh; a++)
+      for (let b = 0; b < kw; b++) {
+        const xa = tf.reshape(tf.slice(xt, [0, 0, a, b], [ci, m, h1, w1]), [ci, rows]) as tf.Tensor2D;
+        taps.push(tf.matMul(xa, gm));
+      }
+    const part = tf.stack(taps); // [kh·kw, Cᵢ, Cₒ]
+    sum = sum ? tf.add(sum, part) : part;
+  }
+  return tf.reshape(sum!, [kh, kw, ci, co]) as tf.Tensor4D;
+}
+
 type ConvFn = (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor4D;
 const cache = new Map<string, ConvFn>();
 
@@ -94,13 +139,9 @@ function convFn(stride: number, ph: number, pw: number): ConvFn {
         // ∂L/∂x: full correlation of ḡ with the flipped, in/out-swapped kernel, cropped by p.
         const wt = tf.transpose(tf.reverse(ws, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
         const dx = convFn(1, kh - 1 - ph, kw - 1 - pw)(g, wt);
-        // ∂L/∂w: correlate the padded input with ḡ, channels of x as batch, N as channels.
+        // ∂L/∂w: correlate the padded input with ḡ.
         const xp = ph > 0 || pw > 0 ? (tf.pad(xs, pads(ph, pw) as Pads4) as tf.Tensor4D) : xs;
-        const xt = tf.transpose(xp, [3, 1, 2, 0]) as tf.Tensor4D; // [Ci, H+2p, W+2p, N]
-        const gt = tf.transpose(g, [1, 2, 0, 3]) as tf.Tensor4D; // [h1, w1, N, Co]
-        const dwT = convFn(1, 0, 0)(xt, gt); // [Ci, kh, kw, Co]
-        const dw = tf.transpose(dwT, [1, 2, 0, 3]);
-        return [dx, dw];
+        return [dx, weightGradient(xp, g, kh, kw)];
       },
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as ConvFn;
