@@ -22,6 +22,11 @@
  * (per tap a matrix product, see `weightGradient`).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import {
+  prepareWinogradConvWeight,
+  winogradConv,
+  winogradConvSupport,
+} from '../generator/kernels/winograd-conv.js';
 
 /** Options of `conv2dDiff`: stride and zero padding. */
 export interface ConvOptions {
@@ -116,6 +121,61 @@ function weightGradient(xp: tf.Tensor4D, g: tf.Tensor4D, kh: number, kw: number)
   return tf.reshape(sum!, [kh, kw, ci, co]) as tf.Tensor4D;
 }
 
+/** How the forward products run: `'auto'` (Winograd where it pays, see `winogradForward`) or `'direct'`. */
+export type TrainingConvAlgorithm = 'auto' | 'direct';
+let algorithm: TrainingConvAlgorithm = 'auto';
+
+/** Choose how `conv2dDiff` computes its forward products (and so those of its ∂L/∂x). */
+export function setTrainingConvAlgorithm(a: TrainingConvAlgorithm): void {
+  if (a !== 'auto' && a !== 'direct')
+    throw new RangeError(`the training conv algorithm must be 'auto' or 'direct', got ${JSON.stringify(a)}`);
+  algorithm = a;
+}
+
+/**
+ * Output pixels per sample (H_o · W_o) from which a forward runs as Winograd: 16 × 16. The
+ * weights are packed on every call (in JavaScript, about 25 ms for 256 → 256), which the saved
+ * products repay from roughly 700 output pixels per call (XNNPACK's direct conv at ~15 G MAC/s
+ * against 2.25 instead of 9 products per output at ~26 G MAC/s); training calls carry several
+ * samples, or one sample of a large map. The rule looks at one sample's map, not the batch, so
+ * that a batch split into sub-batches or data-parallel ranks takes the same path (and the same
+ * float32 roundings) as the whole batch.
+ */
+const WINOGRAD_MIN_PIXELS = 256;
+
+/**
+ * The forward as the fused WebAssembly Winograd F(4×4, 3×3) kernel of the generator
+ * (kernels/winograd-conv.ts), for a stride-1 3 × 3 conv with equal padding ≤ 2, C_in % 4 = 0 and
+ * C_out % 8 = 0 on the wasm backend; null where that does not apply (the caller runs `tf.conv2d`).
+ * The backward does not depend on how the forward was computed: the gradients are this module's.
+ * Float32 error of F(4, 3): ≈ 1e-5 of the largest output at 512 channels (its tests).
+ */
+function winogradForward(
+  x: tf.Tensor4D,
+  w: tf.Tensor4D,
+  stride: number,
+  ph: number,
+  pw: number,
+): tf.Tensor4D | null {
+  const [kh, kw, cin, cout] = w.shape;
+  if (algorithm !== 'auto' || stride !== 1 || kh !== 3 || kw !== 3 || ph !== pw || ph > 2) return null;
+  if (cin % 4 !== 0 || cout % 8 !== 0) return null;
+  const [, h, wd] = x.shape;
+  if ((h + 2 * ph - 2) * (wd + 2 * pw - 2) < WINOGRAD_MIN_PIXELS) return null;
+  if (!winogradConvSupport().ok) return null;
+  const hwio = w.dataSync();
+  const oihw = new Float32Array(hwio.length);
+  for (let t = 0; t < 9; t++)
+    for (let i = 0; i < cin; i++)
+      for (let o = 0; o < cout; o++) oihw[(o * cin + i) * 9 + t] = hwio[(t * cin + i) * cout + o];
+  const packed = prepareWinogradConvWeight(oihw, cout, cin);
+  try {
+    return winogradConv(x, packed, { pad: ph });
+  } finally {
+    packed.packed.dispose();
+  }
+}
+
 type ConvFn = (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor4D;
 const cache = new Map<string, ConvFn>();
 
@@ -126,7 +186,9 @@ function convFn(stride: number, ph: number, pw: number): ConvFn {
   if (hit) return hit;
   const fn = tf.customGrad(((x: tf.Tensor, w: tf.Tensor, save: tf.GradSaveFunc) => {
     save([x, w]);
-    const value = tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, pads(ph, pw));
+    const value =
+      winogradForward(x as tf.Tensor4D, w as tf.Tensor4D, stride, ph, pw) ??
+      tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, pads(ph, pw));
     return {
       value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {

@@ -11,7 +11,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { setBackend } from '../../src/generator/backend.js';
-import { conv2dDiff } from '../../src/train/differentiable-conv.js';
+import { conv2dDiff, setTrainingConvAlgorithm } from '../../src/train/differentiable-conv.js';
 import { ensureTrainingGradients } from '../../src/train/gradients.js';
 import { Rng } from '../../src/generator/rng.js';
 
@@ -211,6 +211,55 @@ for (const [name, conv, cases] of impls)
       tf.dispose([xt, wt, Rt, yt, gx, gw, g2x, g2w]);
     });
   }
+
+for (const pad of [0, 1, 2]) {
+  test(`conv2dDiff on wasm: the Winograd forward (pad ${pad}) runs, equals float64, and its gradients of both orders equal the direct path's`, async () => {
+    // 24 × 24 outputs per sample (≥ 256 pixels), 3 × 3, C_in % 4 = 0, C_out % 8 = 0: the Winograd case.
+    const s: Shape = { n: 2, h: 26 - 2 * pad, w: 26 - 2 * pad, ci: 4, co: 8, k: 3, stride: 1, pad };
+    const rng = new Rng(`winograd ${pad}`);
+    const x = Float64Array.from(rng.normals(s.n * s.h * s.w * s.ci), Math.fround);
+    const w = Float64Array.from(rng.normals(9 * s.ci * s.co), (v) => Math.fround(v * 0.5));
+    const { y, ho, wo } = conv64(x, w, s);
+    const R = Float64Array.from(rng.normals(y.length), Math.fround);
+    const xt = tf.tensor4d(Float32Array.from(x), [s.n, s.h, s.w, s.ci]);
+    const wt = tf.tensor4d(Float32Array.from(w), [3, 3, s.ci, s.co]);
+    const Rt = tf.tensor4d(Float32Array.from(R), [s.n, ho, wo, s.co]);
+    const conv = (a: tf.Tensor, b: tf.Tensor) => conv2dDiff(a as tf.Tensor4D, b as tf.Tensor4D, { pad });
+    const L = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(Rt, tf.sin(conv(a, b))));
+    const L2 = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.grad((u: tf.Tensor) => L(u, b))(a)));
+    const run = () => {
+      const yt = conv(xt, wt);
+      const [gx, gw] = tf.grads(L)([xt, wt]);
+      const [g2x, g2w] = tf.grads(L2)([xt, wt]);
+      const out = [yt, gx, gw, g2x, g2w].map((t) => Float64Array.from(t.dataSync()));
+      tf.dispose([yt, gx, gw, g2x, g2w]);
+      return out;
+    };
+    try {
+      setTrainingConvAlgorithm('auto');
+      const prof = await tf.profile(() => tf.dispose(conv(xt, wt)));
+      assert.ok(
+        prof.kernels.some((k) => k.name === 'AliasfreeWinogradConv'),
+        `kernels: ${[...new Set(prof.kernels.map((k) => k.name))].join(', ')}`,
+      );
+      const fast = run();
+      setTrainingConvAlgorithm('direct');
+      const direct = run();
+      assertGradClose(fast[0], y, 1e-5, 'Winograd forward against float64');
+      assertGradClose(fast[1], loss64(x, w, R, s).gx, 1e-5, 'first order ∂L/∂x against float64');
+      const what = ['forward', '∂L/∂x', '∂L/∂w', '∂L₂/∂x', '∂L₂/∂w'];
+      for (let i = 0; i < 5; i++)
+        assertGradClose(fast[i], direct[i], i < 3 ? 1e-5 : 1e-4, `${what[i]}: Winograd against direct`);
+    } finally {
+      setTrainingConvAlgorithm('auto');
+      tf.dispose([xt, wt, Rt]);
+    }
+  });
+}
+
+test('setTrainingConvAlgorithm refuses an unknown algorithm, naming it', () => {
+  assert.throws(() => setTrainingConvAlgorithm('winograd' as 'auto'), /'auto' or 'direct', got "winograd"/);
+});
 
 test('comparisons have zero gradients (second-order masks of leaky ReLU and clamp)', () => {
   const x = tf.tensor1d([-1.5, -0.2, 0.3, 2]);
