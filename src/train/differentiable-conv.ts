@@ -125,7 +125,13 @@ function weightGradient(xp: tf.Tensor4D, g: tf.Tensor4D, kh: number, kw: number)
 export type TrainingConvAlgorithm = 'auto' | 'direct';
 let algorithm: TrainingConvAlgorithm = 'auto';
 
-/** Choose how `conv2dDiff` computes its forward products (and so those of its ∂L/∂x). */
+/**
+ * Choose how `conv2dDiff` computes its forward products (and so those of its ∂L/∂x), in this
+ * thread (data-parallel workers keep `'auto'`). The gradients are the same formulas either way.
+ *
+ * @example
+ * setTrainingConvAlgorithm('direct'); // tf.conv2d everywhere, e.g. to compare timings
+ */
 export function setTrainingConvAlgorithm(a: TrainingConvAlgorithm): void {
   if (a !== 'auto' && a !== 'direct')
     throw new RangeError(`the training conv algorithm must be 'auto' or 'direct', got ${JSON.stringify(a)}`);

@@ -21,7 +21,7 @@ export type { LossPhaseName, LossPhaseOptions, LossPhaseResult, LossGenerator } 
 export { StyleGAN2Training } from './stylegan2-generator.js';
 export { TrainableGenerator, recomputeLimits } from '../generator/stylegan3/trainable.js';
 export type { TrainForwardOptions } from '../generator/stylegan3/trainable.js';
-export { conv2dDiff } from './differentiable-conv.js';
+export { conv2dDiff, setTrainingConvAlgorithm, type TrainingConvAlgorithm } from './differentiable-conv.js';
 export type { ConvOptions } from './differentiable-conv.js';
 export { ensureTrainingGradients } from './gradients.js';
 export { setFilteredLreluGradient, filteredLreluGradient } from '../generator/ops/filtered-lrelu.js';
