@@ -140,8 +140,8 @@ export function setTrainingConvAlgorithm(a: TrainingConvAlgorithm): void {
 
 /**
  * Output pixels per sample (H_o · W_o) from which a forward runs as Winograd: 16 × 16. The
- * weights are packed on every call (in JavaScript, about 25 ms for 256 → 256), which the saved
- * products repay from roughly 700 output pixels per call (XNNPACK's direct conv at ~15 G MAC/s
+ * weights are packed on every call (in JavaScript: 20–27 ms measured for 256 → 256), which the
+ * saved products repay from roughly 700 output pixels per call (XNNPACK's direct conv at ~15 G MAC/s
  * against 2.25 instead of 9 products per output at ~26 G MAC/s); training calls carry several
  * samples, or one sample of a large map. The rule looks at one sample's map, not the batch, so
  * that a batch split into sub-batches or data-parallel ranks takes the same path (and the same
