@@ -20,12 +20,18 @@
  *     ∂L/∂w[a, b, c, o] = Σ_{n, i, j} x̄[n, i + a, j + b, c] · ḡ[n, i, j, o]
  *
  * (per tap a matrix product, see `weightGradient`).
+ *
+ * On the wasm backend the stride-1 3 × 3 convs of training-sized maps run on the generator's
+ * Winograd F(4×4, 3×3) kernels instead (`winogradApplies`): the forward (and so the ∂L/∂x of a
+ * backward that is differentiated again), and in a first-order backward both ∂L/∂x and ∂L/∂w
+ * (`winogradWeightGradient`). Same formulas, other float32 roundings (≈ 1e-5 relative).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  prepareWinogradConvWeight,
-  winogradConv,
+  prepareWinogradConvWeightHWIO,
+  winogradConvChannels,
   winogradConvSupport,
+  winogradWeightGradient,
 } from '../generator/kernels/winograd-conv.js';
 
 /** Options of `conv2dDiff`: stride and zero padding. */
@@ -139,7 +145,7 @@ export function setTrainingConvAlgorithm(a: TrainingConvAlgorithm): void {
 }
 
 /**
- * Output pixels per sample (H_o · W_o) from which a forward runs as Winograd: 16 × 16. The
+ * Output pixels per sample (H_o · W_o) from which a conv runs as Winograd: 16 × 16. The
  * weights are packed on every call (in JavaScript: 20–27 ms measured for 256 → 256), which the
  * saved products repay from roughly 700 output pixels per call (XNNPACK's direct conv at ~15 G MAC/s
  * against 2.25 instead of 9 products per output at ~26 G MAC/s); training calls carry several
@@ -149,12 +155,74 @@ export function setTrainingConvAlgorithm(a: TrainingConvAlgorithm): void {
  */
 const WINOGRAD_MIN_PIXELS = 256;
 
+/** Whether a gradient is being recorded now (the result of a kernel may be differentiated again). */
+function recording(): boolean {
+  return (tf.engine() as unknown as { state: { gradientDepth: number } }).state.gradientDepth !== 0;
+}
+
+const roundUp = (v: number, m: number) => Math.ceil(v / m) * m;
+
+/**
+ * Whether a stride-1 3 × 3 conv with padding (ph, pw) of a map of `h` × `wd` pixels per sample runs
+ * on the Winograd kernels: equal padding ≤ 2, at least 4 channels in and out, at least
+ * `WINOGRAD_MIN_PIXELS` output pixels per sample, the wasm backend. Channel counts that are not
+ * multiples of the kernels' 4 (in) and 8 (out) are zero-padded (e.g. the 203 and 161 channels of
+ * StyleGAN3-T's last layers at C_base 8192): the extra copies cost far less than the direct conv.
+ */
+function winogradApplies(
+  kh: number,
+  kw: number,
+  cin: number,
+  cout: number,
+  stride: number,
+  ph: number,
+  pw: number,
+  h: number,
+  wd: number,
+): boolean {
+  if (algorithm !== 'auto' || stride !== 1 || kh !== 3 || kw !== 3 || ph !== pw || ph > 2) return false;
+  if (cin < 4 || cout < 4) return false;
+  if ((h + 2 * ph - 2) * (wd + 2 * pw - 2) < WINOGRAD_MIN_PIXELS) return false;
+  return winogradConvSupport().ok;
+}
+
+/** x with its channels zero-padded to `c` (x itself when it has them). */
+function padChannels(x: tf.Tensor4D, c: number): tf.Tensor4D {
+  const extra = c - x.shape[3];
+  return extra === 0
+    ? x
+    : (tf.pad(x, [
+        [0, 0],
+        [0, 0],
+        [0, 0],
+        [0, extra],
+      ]) as tf.Tensor4D);
+}
+
+/**
+ * Run the Winograd kernel for x [N, H, W, C_in] with 3 × 3 weights given as HWIO data of `w`
+ * ([3, 3, C_in, C_out]), or with `flipped`, as the ∂L/∂x conv of such weights (w [3, 3, C_out,
+ * C_in], used as w̃[a, b, i, o] = w[2 − a, 2 − b, o, i]: no tf.reverse or transpose, which cost
+ * about 10 ms each per 256 → 256 call on wasm). Channels padded to the kernel's multiples, the
+ * output cropped back.
+ */
+function winogradRun(x: tf.Tensor4D, w: tf.Tensor4D, pad: number, flipped: boolean): tf.Tensor4D {
+  const cin = x.shape[3];
+  const cout = flipped ? w.shape[2] : w.shape[3];
+  const packed = prepareWinogradConvWeightHWIO(w.dataSync(), cin, cout, { flipped });
+  try {
+    return winogradConvChannels(x, packed, cout, { pad });
+  } finally {
+    packed.packed.dispose();
+  }
+}
+
 /**
  * The forward as the fused WebAssembly Winograd F(4×4, 3×3) kernel of the generator
- * (kernels/winograd-conv.ts), for a stride-1 3 × 3 conv with equal padding ≤ 2, C_in % 4 = 0 and
- * C_out % 8 = 0 on the wasm backend; null where that does not apply (the caller runs `tf.conv2d`).
- * The backward does not depend on how the forward was computed: the gradients are this module's.
- * Float32 error of F(4, 3): ≈ 1e-5 of the largest output at 512 channels (its tests).
+ * (kernels/winograd-conv.ts) where `winogradApplies`; null elsewhere (the caller runs
+ * `tf.conv2d`). The backward does not depend on how the forward was computed: the gradients are
+ * this module's. Float32 error of F(4, 3): ≈ 1e-5 of the largest output at 512 channels (its
+ * tests).
  */
 function winogradForward(
   x: tf.Tensor4D,
@@ -164,22 +232,27 @@ function winogradForward(
   pw: number,
 ): tf.Tensor4D | null {
   const [kh, kw, cin, cout] = w.shape;
-  if (algorithm !== 'auto' || stride !== 1 || kh !== 3 || kw !== 3 || ph !== pw || ph > 2) return null;
-  if (cin % 4 !== 0 || cout % 8 !== 0) return null;
-  const [, h, wd] = x.shape;
-  if ((h + 2 * ph - 2) * (wd + 2 * pw - 2) < WINOGRAD_MIN_PIXELS) return null;
-  if (!winogradConvSupport().ok) return null;
-  const hwio = w.dataSync();
-  const oihw = new Float32Array(hwio.length);
-  for (let t = 0; t < 9; t++)
-    for (let i = 0; i < cin; i++)
-      for (let o = 0; o < cout; o++) oihw[(o * cin + i) * 9 + t] = hwio[(t * cin + i) * cout + o];
-  const packed = prepareWinogradConvWeight(oihw, cout, cin);
-  try {
-    return winogradConv(x, packed, { pad: ph });
-  } finally {
-    packed.packed.dispose();
-  }
+  if (!winogradApplies(kh, kw, cin, cout, stride, ph, pw, x.shape[1], x.shape[2])) return null;
+  return winogradRun(x, w, ph, false);
+}
+
+/**
+ * ∂L/∂w of a conv that `winogradApplies` to, as the Winograd kernel (`winogradWeightGradient`: 2.25
+ * instead of 9 products per output pixel and tap pair), channels padded and the result cropped.
+ * The kernel has no gradient: only for a backward that nothing records (R1's second-order path
+ * keeps the matrix products).
+ */
+function winogradWeightGradientOf(xs: tf.Tensor4D, g: tf.Tensor4D, ph: number): tf.Tensor4D {
+  const cin = xs.shape[3];
+  const cout = g.shape[3];
+  const cinP = roundUp(cin, 4);
+  const coutP = roundUp(cout, 8);
+  return tf.tidy(() => {
+    const dw = winogradWeightGradient(padChannels(xs, cinP), padChannels(g, coutP), ph);
+    return cinP === cin && coutP === cout
+      ? dw
+      : (tf.slice(dw, [0, 0, 0, 0], [3, 3, cin, cout]) as tf.Tensor4D);
+  });
 }
 
 type ConvFn = (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor4D;
@@ -204,6 +277,11 @@ function convFn(stride: number, ph: number, pw: number): ConvFn {
         const h1 = h + 2 * ph - kh + 1;
         const w1 = wd + 2 * pw - kw + 1;
         const g = zeroInsert(dy as tf.Tensor4D, stride, h1, w1);
+        const [, , cin, cout] = ws.shape;
+        // A first-order backward (nothing records it) of a Winograd-sized conv runs both
+        // gradients on the kernels directly: they have no gradients of their own.
+        if (!recording() && winogradApplies(kh, kw, cin, cout, stride, ph, pw, h, wd))
+          return [winogradRun(g, ws, kh - 1 - ph, true), winogradWeightGradientOf(xs, g, ph)];
         // ∂L/∂x: full correlation of ḡ with the flipped, in/out-swapped kernel, cropped by p.
         const wt = tf.transpose(tf.reverse(ws, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
         const dx = convFn(1, kh - 1 - ph, kw - 1 - pw)(g, wt);

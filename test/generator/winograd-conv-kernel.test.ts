@@ -1,8 +1,8 @@
 /**
  * The fused WebAssembly Winograd kernels of StyleGAN2 (src/generator/kernels/winograd-conv.*):
  * the 3×3 conv F(4×4, 3×3) and the up-sampling conv0 (transposed conv + [1,3,3,1] filter, F(4, 2)
- * on the even phases), each with the layer epilogue, against float64 references written from the
- * definitions here; both builds (plain SIMD, relaxed SIMD); the binary's provenance and memory
+ * on the even phases), each with the layer epilogue, and the 3×3 conv's weight gradient (training),
+ * against float64 references written from the definitions here; both builds (plain SIMD, relaxed SIMD); the binary's provenance and memory
  * contract; heap hygiene. The golden StyleGAN2 networks run through them in stylegan2.test.ts.
  */
 import { test, before, after } from 'node:test';
@@ -18,6 +18,7 @@ import {
   winogradConv,
   winogradConvSupport,
   winogradUpConv,
+  winogradWeightGradient,
   upsampleImage2x,
   type WinogradConvBinary,
 } from '../../src/generator/kernels/winograd-conv.js';
@@ -294,6 +295,97 @@ test('the image up-sampling equals the official upsample2d of the tfjs-op path (
   tf.dispose(taps);
 });
 
+/** ∂L/∂g[a, b, i, o] = Σ_{n, p} x[n, p + (a, b) − pad, i] · dy[n, p, o] in float64 (HWIO). */
+function weightGradReference(
+  x: Float32Array,
+  dy: Float32Array,
+  n: number,
+  h: number,
+  w: number,
+  cin: number,
+  cout: number,
+  pad: number,
+): Float64Array {
+  const oh = h + 2 * pad - 2;
+  const ow = w + 2 * pad - 2;
+  const out = new Float64Array(9 * cin * cout);
+  for (let b = 0; b < n; b++)
+    for (let a = 0; a < 3; a++)
+      for (let c = 0; c < 3; c++)
+        for (let i = 0; i < oh; i++)
+          for (let j = 0; j < ow; j++) {
+            const yy = i + a - pad;
+            const xx = j + c - pad;
+            if (yy < 0 || yy >= h || xx < 0 || xx >= w) continue;
+            const xo = ((b * h + yy) * w + xx) * cin;
+            const go = ((b * oh + i) * ow + j) * cout;
+            const oo = (a * 3 + c) * cin * cout;
+            for (let p = 0; p < cin; p++)
+              for (let q = 0; q < cout; q++) out[oo + p * cout + q] += x[xo + p] * dy[go + q];
+          }
+  return out;
+}
+
+for (const binary of ['plain', 'relaxed'] as WinogradConvBinary[]) {
+  test(`weight gradient (${binary} build): random cases against the float64 definition (1e-5 of the largest entry)`, () => {
+    setWinogradConvBinary(binary);
+    const rng = new Rng(binary === 'plain' ? 31 : 32);
+    for (let k = 0; k < 24; k++) {
+      // Sizes that are and are not multiples of the 4×4 tile, pads 0–2, several chunks of tiles.
+      const n = 1 + below(rng, 3);
+      const h = 3 + below(rng, k < 20 ? 14 : 40);
+      const w = 3 + below(rng, k < 20 ? 14 : 40);
+      const cin = 4 * (1 + below(rng, 6));
+      const cout = 8 * (1 + below(rng, 4));
+      const pad = below(rng, 3);
+      const oh = h + 2 * pad - 2;
+      const ow = w + 2 * pad - 2;
+      const x = Float32Array.from(rng.normals(n * h * w * cin));
+      const dy = Float32Array.from(rng.normals(n * oh * ow * cout));
+      const xt = tf.tensor4d(x, [n, h, w, cin]);
+      const dyt = tf.tensor4d(dy, [n, oh, ow, cout]);
+      const g = winogradWeightGradient(xt, dyt, pad);
+      assert.deepEqual(g.shape, [3, 3, cin, cout]);
+      const ref = weightGradReference(x, dy, n, h, w, cin, cout, pad);
+      const err = relError(g.dataSync() as Float32Array, ref, Math.max(...ref.map(Math.abs)));
+      assert.ok(err < 1e-5, `case ${k} (${n}×${h}×${w}, ${cin}→${cout}, pad ${pad}): error ${err}`);
+      tf.dispose([xt, dyt, g]);
+    }
+  });
+}
+
+test('weight gradient: bad input is rejected with a clear error; a call leaves only its output', () => {
+  const x = tf.zeros([2, 6, 6, 4]) as tf.Tensor4D;
+  const bad = (shape: number[]) => tf.zeros(shape) as unknown as tf.Tensor4D;
+  assert.throws(() => winogradWeightGradient(x, bad([2, 6, 6, 8]), 3), /pad must be 0, 1 or 2, got 3/);
+  assert.throws(
+    () => winogradWeightGradient(x, bad([2, 5, 6, 8]), 1),
+    /dy must be \[2, 6, 6, C_out\] for x \[2, 6, 6, 4\] and pad 1, got \[2, 5, 6, 8\]/,
+  );
+  assert.throws(
+    () => winogradWeightGradient(bad([2, 6, 6, 6]), bad([2, 6, 6, 8]), 1),
+    /C_in must be a multiple of 4, got 6/,
+  );
+  assert.throws(
+    () => winogradWeightGradient(x, bad([2, 6, 6, 4]), 1),
+    /C_out must be a multiple of 8, got 4/,
+  );
+  const dy = tf.ones([2, 6, 6, 8]) as tf.Tensor4D;
+  const ones = tf.ones([2, 6, 6, 4]) as tf.Tensor4D;
+  let g: tf.Tensor | null = null;
+  const heap = trackWasmHeap(() => {
+    g = winogradWeightGradient(ones, dy, 1);
+  });
+  assert.equal(heap.error, null);
+  assert.equal(heap.live.size, 1, 'only the output stays');
+  // With x = dy = 1 each tap sums over the output pixels its shift keeps inside the map: the
+  // centre tap all 2·36, a corner tap 2·25.
+  const v = g!.dataSync();
+  assert.ok(Math.abs(v[(1 * 3 + 1) * 32] - 72) < 1e-4, `centre tap ${v[4 * 32]}`);
+  assert.ok(Math.abs(v[0] - 50) < 1e-4, `corner tap ${v[0]}`);
+  tf.dispose([x, dy, ones, g!]);
+});
+
 test('the embedded wasm binaries are built from the current C source', () => {
   const src = readFileSync(new URL('../../src/generator/kernels/winograd-conv.c', import.meta.url));
   assert.equal(
@@ -304,7 +396,15 @@ test('the embedded wasm binaries are built from the current C source', () => {
 });
 
 test('both modules import only a memory, export the kernels and have no data segment', () => {
-  const kernels = ['image_up2', 'scratch_floats', 'up_scratch_floats', 'winograd_conv', 'winograd_up_conv'];
+  const kernels = [
+    'image_up2',
+    'scratch_floats',
+    'up_scratch_floats',
+    'weight_grad_scratch_floats',
+    'winograd_conv',
+    'winograd_up_conv',
+    'winograd_weight_grad',
+  ];
   assertHeapKernelModule(WASM_BASE64, kernels);
   // The relaxed build validates where the engine has relaxed SIMD (switched on by the kernel).
   if (winogradConvSupport().relaxed) assertHeapKernelModule(WASM_RELAXED_BASE64, kernels);

@@ -2,7 +2,9 @@
  * `conv2dDiff`'s custom backward, checked
  * against central finite differences of a float64 evaluation: first order (∂L/∂x, ∂L/∂w of
  * L = Σ R ⊙ sin(conv(x, w))) and second order (∂/∂w and ∂/∂x of L₂ = Σ (∂L/∂x)², the shape of R1),
- * for strides 1 and 2, paddings 0 … k − 1 and kernels 1 and 3, on the wasm backend.
+ * for strides 1 and 2, paddings 0 … k − 1 and kernels 1 and 3, on the wasm backend; the
+ * Winograd kernels of training-sized stride-1 3 × 3 convs (forward, ∂L/∂x, ∂L/∂w) against float64
+ * and against the direct path.
  * The same for tf.conv2d through the Conv2D gradient `ensureGradients` registers (forward
  * convolutions), also with asymmetric padding, padding beyond k − 1 and strides. Also the zero
  * gradients registered for comparisons, and argument errors.
@@ -212,50 +214,80 @@ for (const [name, conv, cases] of impls)
     });
   }
 
-for (const pad of [0, 1, 2]) {
-  test(`conv2dDiff on wasm: the Winograd forward (pad ${pad}) runs, equals float64, and its gradients of both orders equal the direct path's`, async () => {
-    // 24 × 24 outputs per sample (≥ 256 pixels), 3 × 3, C_in % 4 = 0, C_out % 8 = 0: the Winograd case.
-    const s: Shape = { n: 2, h: 26 - 2 * pad, w: 26 - 2 * pad, ci: 4, co: 8, k: 3, stride: 1, pad };
-    const rng = new Rng(`winograd ${pad}`);
-    const x = Float64Array.from(rng.normals(s.n * s.h * s.w * s.ci), Math.fround);
-    const w = Float64Array.from(rng.normals(9 * s.ci * s.co), (v) => Math.fround(v * 0.5));
-    const { y, ho, wo } = conv64(x, w, s);
-    const R = Float64Array.from(rng.normals(y.length), Math.fround);
-    const xt = tf.tensor4d(Float32Array.from(x), [s.n, s.h, s.w, s.ci]);
-    const wt = tf.tensor4d(Float32Array.from(w), [3, 3, s.ci, s.co]);
-    const Rt = tf.tensor4d(Float32Array.from(R), [s.n, ho, wo, s.co]);
-    const conv = (a: tf.Tensor, b: tf.Tensor) => conv2dDiff(a as tf.Tensor4D, b as tf.Tensor4D, { pad });
-    const L = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(Rt, tf.sin(conv(a, b))));
-    const L2 = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.grad((u: tf.Tensor) => L(u, b))(a)));
-    const run = () => {
-      const yt = conv(xt, wt);
-      const [gx, gw] = tf.grads(L)([xt, wt]);
-      const [g2x, g2w] = tf.grads(L2)([xt, wt]);
-      const out = [yt, gx, gw, g2x, g2w].map((t) => Float64Array.from(t.dataSync()));
-      tf.dispose([yt, gx, gw, g2x, g2w]);
-      return out;
-    };
-    try {
-      setTrainingConvAlgorithm('auto');
-      const prof = await tf.profile(() => tf.dispose(conv(xt, wt)));
-      assert.ok(
-        prof.kernels.some((k) => k.name === 'AliasfreeWinogradConv'),
-        `kernels: ${[...new Set(prof.kernels.map((k) => k.name))].join(', ')}`,
-      );
-      const fast = run();
-      setTrainingConvAlgorithm('direct');
-      const direct = run();
-      assertGradClose(fast[0], y, 1e-5, 'Winograd forward against float64');
-      assertGradClose(fast[1], loss64(x, w, R, s).gx, 1e-5, 'first order ∂L/∂x against float64');
-      const what = ['forward', '∂L/∂x', '∂L/∂w', '∂L₂/∂x', '∂L₂/∂w'];
-      for (let i = 0; i < 5; i++)
-        assertGradClose(fast[i], direct[i], i < 3 ? 1e-5 : 1e-4, `${what[i]}: Winograd against direct`);
-    } finally {
-      setTrainingConvAlgorithm('auto');
-      tf.dispose([xt, wt, Rt]);
-    }
-  });
+/** ∂L/∂w of L = Σ R ⊙ sin(conv(x, w)) in float64 (stride 1, symmetric padding): Σ x̄ ⊗ (R ⊙ cos y). */
+function weightGrad64(x: Float64Array, w: Float64Array, R: Float64Array, s: Shape): Float64Array {
+  const { n, h, w: W, ci, co, k, pad } = s;
+  const { y, ho, wo } = conv64(x, w, s);
+  const gw = new Float64Array(k * k * ci * co);
+  for (let b = 0; b < n; b++)
+    for (let i = 0; i < ho; i++)
+      for (let j = 0; j < wo; j++)
+        for (let o = 0; o < co; o++) {
+          const at = ((b * ho + i) * wo + j) * co + o;
+          const g = R[at] * Math.cos(y[at]);
+          for (let a = 0; a < k; a++)
+            for (let c = 0; c < k; c++) {
+              const yi = i + a - pad;
+              const xj = j + c - pad;
+              if (yi < 0 || yi >= h || xj < 0 || xj >= W) continue;
+              for (let q = 0; q < ci; q++)
+                gw[((a * k + c) * ci + q) * co + o] += x[((b * h + yi) * W + xj) * ci + q] * g;
+            }
+        }
+  return gw;
 }
+
+// 24 × 24 outputs per sample (≥ 256 pixels), 3 × 3: the Winograd case, with channel counts that
+// are multiples of the kernels' 4 and 8 and with counts that are padded to them (6 → 11).
+for (const [ci, co] of [
+  [4, 8],
+  [6, 11],
+])
+  for (const pad of [0, 1, 2]) {
+    test(`conv2dDiff on wasm, ${ci} → ${co} channels, pad ${pad}: the Winograd kernels run (forward, ∂L/∂x, ∂L/∂w), equal float64, and gradients of both orders equal the direct path's`, async () => {
+      const s: Shape = { n: 2, h: 26 - 2 * pad, w: 26 - 2 * pad, ci, co, k: 3, stride: 1, pad };
+      const rng = new Rng(`winograd ${pad} ${ci}`);
+      const x = Float64Array.from(rng.normals(s.n * s.h * s.w * s.ci), Math.fround);
+      const w = Float64Array.from(rng.normals(9 * s.ci * s.co), (v) => Math.fround(v * 0.5));
+      const { y, ho, wo } = conv64(x, w, s);
+      const R = Float64Array.from(rng.normals(y.length), Math.fround);
+      const xt = tf.tensor4d(Float32Array.from(x), [s.n, s.h, s.w, s.ci]);
+      const wt = tf.tensor4d(Float32Array.from(w), [3, 3, s.ci, s.co]);
+      const Rt = tf.tensor4d(Float32Array.from(R), [s.n, ho, wo, s.co]);
+      const conv = (a: tf.Tensor, b: tf.Tensor) => conv2dDiff(a as tf.Tensor4D, b as tf.Tensor4D, { pad });
+      const L = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(Rt, tf.sin(conv(a, b))));
+      const L2 = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.grad((u: tf.Tensor) => L(u, b))(a)));
+      const run = () => {
+        const yt = conv(xt, wt);
+        const [gx, gw] = tf.grads(L)([xt, wt]);
+        const [g2x, g2w] = tf.grads(L2)([xt, wt]);
+        const out = [yt, gx, gw, g2x, g2w].map((t) => Float64Array.from(t.dataSync()));
+        tf.dispose([yt, gx, gw, g2x, g2w]);
+        return out;
+      };
+      try {
+        setTrainingConvAlgorithm('auto');
+        const prof = await tf.profile(() => tf.dispose(tf.grads(L)([xt, wt])));
+        const count = (name: string) => prof.kernels.filter((k) => k.name === name).length;
+        const names = [...new Set(prof.kernels.map((k) => k.name))].join(', ');
+        assert.equal(count('AliasfreeWinogradConv'), 2, `forward and ∂L/∂x; kernels: ${names}`);
+        assert.equal(count('AliasfreeWinogradWeightGrad'), 1, `∂L/∂w; kernels: ${names}`);
+        assert.equal(count('Conv2D') + count('BatchMatMul'), 0, `no direct products; kernels: ${names}`);
+        const fast = run();
+        setTrainingConvAlgorithm('direct');
+        const direct = run();
+        assertGradClose(fast[0], y, 1e-5, 'Winograd forward against float64');
+        assertGradClose(fast[1], loss64(x, w, R, s).gx, 1e-5, 'first order ∂L/∂x against float64');
+        assertGradClose(fast[2], weightGrad64(x, w, R, s), 1e-5, 'first order ∂L/∂w against float64');
+        const what = ['forward', '∂L/∂x', '∂L/∂w', '∂L₂/∂x', '∂L₂/∂w'];
+        for (let i = 0; i < 5; i++)
+          assertGradClose(fast[i], direct[i], i < 3 ? 1e-5 : 1e-4, `${what[i]}: Winograd against direct`);
+      } finally {
+        setTrainingConvAlgorithm('auto');
+        tf.dispose([xt, wt, Rt]);
+      }
+    });
+  }
 
 test('setTrainingConvAlgorithm refuses an unknown algorithm, naming it', () => {
   assert.throws(() => setTrainingConvAlgorithm('winograd' as 'auto'), /'auto' or 'direct', got "winograd"/);

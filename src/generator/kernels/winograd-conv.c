@@ -61,6 +61,7 @@ typedef struct {
   float *y;           /* [n, oh, ow, cout] */
   float *scratch;     /* scratch_floats(…) / up_scratch_floats(…) floats, 16-byte aligned */
   const float *fy, *fx; /* up conv only: the 4 correlation taps of the filter per axis (× 2 each) */
+  const float *dy;      /* weight gradient only: the upstream gradient [n, oh, ow, cout] */
 } Params;
 
 /* Floats of scratch one winograd_conv call needs: V and M for one chunk of tiles. */
@@ -648,4 +649,197 @@ __attribute__((export_name("image_up2"))) void image_up2(const Params *p) {
       }
     }
   }
+}
+
+/*
+ * ---- The weight gradient of the 3×3 convolution (training) ------------------------------------
+ *
+ * For x [n, h, w, C_in] (zero outside the map, `pad` on each side) and the upstream gradient
+ * dy [n, oh, ow, C_out] of y = conv3×3(x, g),
+ *
+ *     ∂L/∂g[a, b, i, o] = Σ_{n, p} x[n, p + (a, b) − pad, i] · dy[n, p, o]      (HWIO out)
+ *
+ * as Winograd F(4×4, 3×3) run backwards. On one 4×4 output tile the forward is
+ * y = Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A, linear in g, so ⟨dy, y⟩ = ⟨A dy Aᵀ ⊙ Bᵀ d B, G g Gᵀ⟩ and
+ *
+ *     ∂L/∂g = Gᵀ P G,   P_ξ[i, o] = Σ_tiles (Bᵀ d B)_ξ[tile, i] · (A dy Aᵀ)_ξ[tile, o]:
+ *
+ * 36 products per tile of 16 outputs (2.25 per output and tap pair instead of 9). Per chunk of
+ * tiles: the input transform of `winograd_conv` into V [36][C_in/4][chunk][4], the gradient's
+ * transform A dy Aᵀ into H [36][C_out/8][chunk][8], then the 36 products Vᵀ·H accumulated into P
+ * [36][C_in][C_out] (the reduction runs over the tiles: both operands stream contiguously, with the
+ * 4×8 register tile of `gemm`). At the end the weight transform's adjoint Gᵀ P G writes y
+ * [3][3][C_in][C_out]. Scratch: P and one chunk of V and H (or Gᵀ P's 18 planes if larger).
+ */
+
+/* The points' rows of G (F(4, 3), points 0, ±1, ±2, ∞; as ops/winograd.ts), applied as Gᵀ·: the
+ * contribution of plane row u to tap a is G[u][a]. Spelled as a function so that no table lands in
+ * a data segment. */
+INLINE float g43(int32_t u, int32_t a) {
+  switch (u * 3 + a) {
+    case 0: return 0.25f;
+    case 3: case 4: case 5: return -1.f / 6.f;
+    case 6: case 8: return -1.f / 6.f;
+    case 7: return 1.f / 6.f;
+    case 9: case 12: return 1.f / 24.f;
+    case 10: return 1.f / 12.f;
+    case 13: return -1.f / 12.f;
+    case 11: case 14: return 1.f / 6.f;
+    case 17: return 1.f;
+    default: return 0.f; /* 1, 2, 15, 16 */
+  }
+}
+
+/* P, then one chunk of V and H, whose space the adjoint's intermediate Q [6][3][C_in][C_out] reuses. */
+__attribute__((export_name("weight_grad_scratch_floats"))) int32_t weight_grad_scratch_floats(const Params *p) {
+  const int32_t plane = p->cin * p->cout;
+  const int32_t vh = 36 * (plane_stride(p->chunk, p->cin) + plane_stride(p->chunk, p->cout));
+  return 36 * plane + (vh > 18 * plane ? vh : 18 * plane);
+}
+
+/* One 1-D A·(4 values) of F(4, 3): g₀ … g₃ → h₀ … h₅ (the adjoint of AT6). */
+#define A6(g0, g1, g2, g3, h0, h1, h2, h3, h4, h5)                                                  \
+  do {                                                                                             \
+    const v128_t e_ = wasm_f32x4_add(g0, g2), o_ = wasm_f32x4_add(g1, g3);                         \
+    const v128_t e4_ = wasm_f32x4_add(g0, wasm_f32x4_mul(four, g2));                               \
+    const v128_t o4_ = wasm_f32x4_add(wasm_f32x4_mul(two, g1), wasm_f32x4_mul(eight, g3));         \
+    h0 = g0;                                                                                       \
+    h1 = wasm_f32x4_add(e_, o_);                                                                   \
+    h2 = wasm_f32x4_sub(e_, o_);                                                                   \
+    h3 = wasm_f32x4_add(e4_, o4_);                                                                 \
+    h4 = wasm_f32x4_sub(e4_, o4_);                                                                 \
+    h5 = g3;                                                                                       \
+  } while (0)
+
+/* A dy Aᵀ of one 4×4 tile of dy (origin oy, ox; zero outside the map), 4 channels c, into
+ * H[ξ·hs] (4 floats each). */
+INLINE void grad_tile(const Params *p, const float *dyn, int32_t oy, int32_t ox, int32_t c, float *H, int32_t hs) {
+  const v128_t two = wasm_f32x4_splat(2.f), four = wasm_f32x4_splat(4.f), eight = wasm_f32x4_splat(8.f);
+  const v128_t zero = wasm_f32x4_splat(0.f);
+  v128_t r[4][6];
+  for (int32_t k = 0; k < 4; k++) {
+    const int32_t y = oy + k;
+    v128_t g[4];
+    for (int32_t l = 0; l < 4; l++)
+      g[l] = (y < p->oh && ox + l < p->ow) ? wasm_v128_load(dyn + ((long)y * p->ow + ox + l) * p->cout + c) : zero;
+    A6(g[0], g[1], g[2], g[3], r[k][0], r[k][1], r[k][2], r[k][3], r[k][4], r[k][5]);
+  }
+  for (int32_t j = 0; j < 6; j++) {
+    v128_t h0, h1, h2, h3, h4, h5;
+    A6(r[0][j], r[1][j], r[2][j], r[3][j], h0, h1, h2, h3, h4, h5);
+    wasm_v128_store(H + (long)(0 * 6 + j) * hs, h0);
+    wasm_v128_store(H + (long)(1 * 6 + j) * hs, h1);
+    wasm_v128_store(H + (long)(2 * 6 + j) * hs, h2);
+    wasm_v128_store(H + (long)(3 * 6 + j) * hs, h3);
+    wasm_v128_store(H + (long)(4 * 6 + j) * hs, h4);
+    wasm_v128_store(H + (long)(5 * 6 + j) * hs, h5);
+  }
+}
+
+/* P[cin, cout] += Vᵀ · H over `cnt` tiles, V [cin/4][chunk][4], H [cout/8][chunk][8]. */
+INLINE void gemm_tn(int32_t cnt, int32_t chunk, int32_t cin, int32_t cout, const float *V, const float *H, float *P) {
+  for (int32_t i = 0; i < cin; i += 4) {
+    const float *vb = V + (long)i * chunk;
+    for (int32_t j = 0; j < cout; j += 8) {
+      const float *hb = H + (long)j * chunk;
+      v128_t c00 = wasm_f32x4_splat(0.f), c01 = c00, c10 = c00, c11 = c00;
+      v128_t c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+      const float *a = vb, *b = hb;
+      for (int32_t t = 0; t < cnt; t++, a += 4, b += 8) {
+        const v128_t b0 = wasm_v128_load(b), b1 = wasm_v128_load(b + 4);
+        v128_t s;
+        s = wasm_v128_load32_splat(a);
+        c00 = MADD(c00, s, b0);
+        c01 = MADD(c01, s, b1);
+        s = wasm_v128_load32_splat(a + 1);
+        c10 = MADD(c10, s, b0);
+        c11 = MADD(c11, s, b1);
+        s = wasm_v128_load32_splat(a + 2);
+        c20 = MADD(c20, s, b0);
+        c21 = MADD(c21, s, b1);
+        s = wasm_v128_load32_splat(a + 3);
+        c30 = MADD(c30, s, b0);
+        c31 = MADD(c31, s, b1);
+      }
+      float *m = P + (long)i * cout + j;
+#define ACC(q, v) wasm_v128_store(q, wasm_f32x4_add(wasm_v128_load(q), v))
+      ACC(m, c00);
+      ACC(m + 4, c01);
+      m += cout;
+      ACC(m, c10);
+      ACC(m + 4, c11);
+      m += cout;
+      ACC(m, c20);
+      ACC(m + 4, c21);
+      m += cout;
+      ACC(m, c30);
+      ACC(m + 4, c31);
+#undef ACC
+    }
+  }
+}
+
+__attribute__((export_name("winograd_weight_grad"))) void winograd_weight_grad(const Params *p) {
+  const int32_t th = (p->oh + 3) / 4, tw = (p->ow + 3) / 4;
+  const long tiles = (long)p->n * th * tw;
+  const int32_t chunk = p->chunk, cin = p->cin, cout = p->cout;
+  const long plane = (long)cin * cout;
+  float *P = p->scratch;
+  const int32_t vs = plane_stride(chunk, cin), hs = plane_stride(chunk, cout);
+  float *V = P + 36 * plane;
+  float *H = V + (long)36 * vs;
+  for (long q = 0; q < 36 * plane; q++) P[q] = 0.f;
+  for (long t0 = 0; t0 < tiles; t0 += chunk) {
+    const int32_t cnt = (int32_t)(tiles - t0 < chunk ? tiles - t0 : chunk);
+    for (int32_t t = 0; t < cnt; t++) {
+      const long g = t0 + t;
+      const int32_t n = (int32_t)(g / ((long)th * tw)), r = (int32_t)(g % ((long)th * tw));
+      const int32_t ty = r / tw, tx = r % tw;
+      const float *xn = p->x + (long)n * p->h * p->w * cin;
+      const float *dyn = p->dy + (long)n * p->oh * p->ow * cout;
+      for (int32_t c = 0; c < cin; c += 4)
+        input_tile(p, xn, 0, 4 * ty - p->pad, 4 * tx - p->pad, c, V + (long)c * chunk + 4 * t, vs);
+      for (int32_t c = 0; c < cout; c += 4)
+        grad_tile(p, dyn, 4 * ty, 4 * tx, c, H + (long)(c & ~7) * chunk + 8 * t + (c & 7), hs);
+    }
+    for (int32_t xi = 0; xi < 36; xi++)
+      gemm_tn(cnt, chunk, cin, cout, V + (long)xi * vs, H + (long)xi * hs, P + xi * plane);
+  }
+  /* ∂L/∂g[a][b] = Σ_{u, v} G[u][a]·G[v][b]·P[6u + v]: along v into Q[u][b] (reusing V's space),
+   * then along u. */
+  float *Q = V;
+  for (int32_t u = 0; u < 6; u++)
+    for (int32_t b = 0; b < 3; b++) {
+      float *q = Q + (long)(u * 3 + b) * plane;
+      const float c0 = g43(0, b), c1 = g43(1, b), c2 = g43(2, b), c3 = g43(3, b), c4 = g43(4, b), c5 = g43(5, b);
+      const v128_t k0 = wasm_f32x4_splat(c0), k1 = wasm_f32x4_splat(c1), k2 = wasm_f32x4_splat(c2);
+      const v128_t k3 = wasm_f32x4_splat(c3), k4 = wasm_f32x4_splat(c4), k5 = wasm_f32x4_splat(c5);
+      const float *r = P + (long)(6 * u) * plane;
+      for (long e = 0; e < plane; e += 4) {
+        v128_t s = wasm_f32x4_mul(k0, wasm_v128_load(r + e));
+        s = wasm_f32x4_add(s, wasm_f32x4_mul(k1, wasm_v128_load(r + plane + e)));
+        s = wasm_f32x4_add(s, wasm_f32x4_mul(k2, wasm_v128_load(r + 2 * plane + e)));
+        s = wasm_f32x4_add(s, wasm_f32x4_mul(k3, wasm_v128_load(r + 3 * plane + e)));
+        s = wasm_f32x4_add(s, wasm_f32x4_mul(k4, wasm_v128_load(r + 4 * plane + e)));
+        s = wasm_f32x4_add(s, wasm_f32x4_mul(k5, wasm_v128_load(r + 5 * plane + e)));
+        wasm_v128_store(q + e, s);
+      }
+    }
+  for (int32_t a = 0; a < 3; a++)
+    for (int32_t b = 0; b < 3; b++) {
+      float *y = p->y + (long)(a * 3 + b) * plane;
+      const v128_t k0 = wasm_f32x4_splat(g43(0, a)), k1 = wasm_f32x4_splat(g43(1, a)), k2 = wasm_f32x4_splat(g43(2, a));
+      const v128_t k3 = wasm_f32x4_splat(g43(3, a)), k4 = wasm_f32x4_splat(g43(4, a)), k5 = wasm_f32x4_splat(g43(5, a));
+      const float *q = Q + (long)b * plane;
+      const long us = 3 * plane; /* Q[u][b] to Q[u + 1][b] */
+      for (long e = 0; e < plane; e += 4) {
+        v128_t s = wasm_f32x4_mul(k0, wasm_v128_load(q + e));
+        s = wasm_f32x4_add(s, wasm_f32x4_mul(k1, wasm_v128_load(q + us + e)));
+        s = wasm_f32x4_add(s, wasm_f32x4_mul(k2, wasm_v128_load(q + 2 * us + e)));
+        s = wasm_f32x4_add(s, wasm_f32x4_mul(k3, wasm_v128_load(q + 3 * us + e)));
+        s = wasm_f32x4_add(s, wasm_f32x4_mul(k4, wasm_v128_load(q + 4 * us + e)));
+        s = wasm_f32x4_add(s, wasm_f32x4_mul(k5, wasm_v128_load(q + 5 * us + e)));
+        wasm_v128_store(y + e, s);
+      }
+    }
 }

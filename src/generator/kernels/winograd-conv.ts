@@ -21,6 +21,7 @@ import { WINOGRAD_G } from '../ops/winograd.js';
 
 const KERNEL_NAME = 'AliasfreeWinogradConv';
 const IMAGE_KERNEL_NAME = 'AliasfreeImageUpsample2x';
+const WEIGHT_GRAD_KERNEL_NAME = 'AliasfreeWinogradWeightGrad';
 
 /** Winograd F(4, 3) weight transform G (6 × 3; points 0, ±1, ±2, ∞), as in the tfjs-op path. */
 const G43 = WINOGRAD_G[4];
@@ -40,12 +41,14 @@ interface KernelExports {
   winograd_up_conv(params: number): void;
   up_scratch_floats(params: number): number;
   image_up2(params: number): void;
+  winograd_weight_grad(params: number): void;
+  weight_grad_scratch_floats(params: number): number;
 }
 
 /** Parameter block fields, in the order of the C struct `Params` (4 bytes each). */
 const PARAM_FIELDS = [
   'n', 'h', 'w', 'cin', 'cout', 'pad', 'oh', 'ow', 'chunk', 'use_slope', 'use_clamp', 'noise_stride',
-  'slope', 'clamp', 'noise_gain', 'x', 's', 'u', 'scale', 'bias', 'noise', 'y', 'scratch', 'fy', 'fx',
+  'slope', 'clamp', 'noise_gain', 'x', 's', 'u', 'scale', 'bias', 'noise', 'y', 'scratch', 'fy', 'fx', 'dy',
 ] as const; // prettier-ignore
 const FLOAT_FIELDS = new Set(['slope', 'clamp', 'noise_gain']);
 
@@ -185,6 +188,43 @@ export function prepareWinogradConvWeight(
     }
   }
   return { packed: tf.tensor1d(packed, 'float32'), inChannels: cin, outChannels: cout };
+}
+
+/**
+ * Transform and pack 3×3 weights given in tfjs's HWIO layout `[3, 3, C_in, C_out]` (flat) for
+ * `winogradConvChannels`, for any channel counts: C_in is zero-padded to a multiple of 4 and C_out
+ * to one of 8 (the packed weight's `inChannels`/`outChannels` are the padded counts). With
+ * `flipped`, the weights packed are those of the conv that computes a ∂L/∂x, w̃[a, b, i, o] =
+ * w[2 − a, 2 − b, o, i] for `hwio` of shape [3, 3, C_out, C_in] (no reversed or transposed copy is
+ * made).
+ */
+export function prepareWinogradConvWeightHWIO(
+  hwio: ArrayLike<number>,
+  cin: number,
+  cout: number,
+  { flipped = false }: { flipped?: boolean } = {},
+): WinogradConvWeight {
+  if (!Number.isInteger(cin) || cin < 1 || !Number.isInteger(cout) || cout < 1)
+    throw new RangeError(`channel counts must be positive integers, got C_in ${cin}, C_out ${cout}`);
+  if (hwio.length !== 9 * cin * cout)
+    throw new RangeError(`weights must hold 9·C_in·C_out = ${9 * cin * cout} values, got ${hwio.length}`);
+  const cinP = Math.ceil(cin / 4) * 4;
+  const coutP = Math.ceil(cout / 8) * 8;
+  const packed = new Float32Array(36 * cinP * coutP);
+  const plane = cinP * coutP;
+  const g = new Float64Array(9);
+  const t = new Float64Array(18);
+  const u = new Float64Array(36);
+  for (let o = 0; o < cout; o++) {
+    for (let i = 0; i < cin; i++) {
+      for (let r = 0; r < 9; r++)
+        g[r] = flipped ? hwio[((8 - r) * cout + o) * cin + i] : hwio[(r * cin + i) * cout + o];
+      sandwich(G43_FLAT, 6, g, t, u);
+      const at = (((o >> 3) * cinP + i) << 3) + (o & 7);
+      for (let xi = 0; xi < 36; xi++) packed[xi * plane + at] = u[xi];
+    }
+  }
+  return { packed: tf.tensor1d(packed, 'float32'), inChannels: cinP, outChannels: coutP };
 }
 
 /** conv0 weights transformed and packed for `winogradUpConv` (owns two tensors). */
@@ -369,7 +409,7 @@ function kernelFunc({
     x: off(x), s: off(inputs.s as tf.TensorInfo | undefined), u: off(u),
     scale: off(inputs.scale as tf.TensorInfo | undefined), bias: off(inputs.bias as tf.TensorInfo | undefined),
     noise: off(inputs.noise as tf.TensorInfo | undefined), y: off(out), scratch: 0,
-    fy: off(taps), fx: taps ? off(taps) + 16 : 0,
+    fy: off(taps), fx: taps ? off(taps) + 16 : 0, dy: 0,
   }; // prettier-ignore
   callKernel(
     be,
@@ -423,9 +463,67 @@ function imageKernelFunc({
   return out;
 }
 
+/**
+ * Tiles per chunk of the weight gradient: one chunk's V and H planes (36 · tiles · (C_in + C_out)
+ * floats) within 2 Mi floats, between 32 and 256 tiles. Why not smaller: each chunk adds its
+ * products into all of P (36 · C_in · C_out floats), so a chunk must carry enough tiles to repay
+ * that pass over P.
+ */
+function weightGradChunk(tiles: number, cin: number, cout: number): number {
+  const fit = Math.floor((1 << 21) / (36 * (cin + cout)));
+  return Math.max(1, Math.min(tiles, Math.max(32, Math.min(256, fit))));
+}
+
+function weightGradKernelFunc({
+  inputs,
+  backend,
+  attrs,
+}: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+  attrs?: tf.NamedAttrMap;
+}): tf.TensorInfo {
+  const be = backend as WasmBackendLike;
+  const memory = heapMemory(be);
+  if (!memory) throw new Error('winograd weight gradient: the wasm backend does not expose its memory');
+  const k = instanceFor(memory);
+  const x = inputs.x as tf.TensorInfo;
+  const dy = inputs.dy as tf.TensorInfo;
+  const { pad } = attrs as unknown as { pad: number };
+  const [n, h, w, cin] = x.shape;
+  const [, oh, ow, cout] = dy.shape;
+  const out = be.makeOutput([3, 3, cin, cout], 'float32');
+  const values = Object.fromEntries(PARAM_FIELDS.map((f) => [f, 0])) as Record<
+    (typeof PARAM_FIELDS)[number],
+    number
+  >;
+  const tiles = n * Math.ceil(oh / 4) * Math.ceil(ow / 4);
+  Object.assign(values, { n, h, w, cin, cout, pad, oh, ow, chunk: weightGradChunk(tiles, cin, cout) });
+  Object.assign(values, { x: heapOffset(be, x), dy: heapOffset(be, dy), y: heapOffset(be, out) });
+  callKernel(
+    be,
+    'winograd weight gradient',
+    {
+      blockBytes: PARAM_FIELDS.length * 4,
+      fill: (block, scratch) =>
+        writeParamBlock(memory, block, PARAM_FIELDS, { ...values, scratch }, FLOAT_FIELDS),
+      scratchFloats: (block) => k.weight_grad_scratch_floats(block),
+      run: (block) => k.winograd_weight_grad(block),
+    },
+    [out],
+  );
+  return out;
+}
+
 let registered = false;
 function ensureRegistered(): void {
   if (registered) return;
+  if (!tf.getKernel(WEIGHT_GRAD_KERNEL_NAME, 'wasm'))
+    tf.registerKernel({
+      kernelName: WEIGHT_GRAD_KERNEL_NAME,
+      backendName: 'wasm',
+      kernelFunc: weightGradKernelFunc as unknown as tf.KernelFunc,
+    });
   if (!tf.getKernel(KERNEL_NAME, 'wasm'))
     tf.registerKernel({
       kernelName: KERNEL_NAME,
@@ -504,6 +602,47 @@ export function winogradConv(
 }
 
 /**
+ * `winogradConv` for channel counts that are not the kernel's multiples: `weight` from
+ * `prepareWinogradConvWeightHWIO` (padded counts), x [N, H, W, C_in] with C_in ≤ the padded count
+ * (x's channels and the styles are zero-padded to it), the scale and bias [·, C_out] padded with
+ * zeros, and the output cropped to `cout` channels. Where nothing needs padding this is
+ * `winogradConv` itself. Padding costs a copy of x (and of the output); it pays wherever the conv is
+ * big enough for Winograd at all.
+ */
+export function winogradConvChannels(
+  x: tf.Tensor4D,
+  weight: WinogradConvWeight,
+  cout: number,
+  opts: WinogradConvOptions = {},
+): tf.Tensor4D {
+  const cinP = weight.inChannels;
+  const coutP = weight.outChannels;
+  const cin = x.shape[3];
+  if (cin > cinP || cout > coutP || cinP - cin >= 4 || coutP - cout >= 8)
+    throw new RangeError(
+      `x has ${cin} channels and ${cout} are asked for; the weights are packed for ${cinP} → ${coutP}`,
+    );
+  if (cin === cinP && cout === coutP) return winogradConv(x, weight, opts);
+  return tf.tidy(() => {
+    const padLast = <T extends tf.Tensor>(t: T | null | undefined, to: number): T | null => {
+      if (!t) return null;
+      const extra = to - t.shape[t.rank - 1];
+      if (extra === 0) return t;
+      const p = t.shape.map((): [number, number] => [0, 0]);
+      p[t.rank - 1] = [0, extra];
+      return tf.pad(t, p) as T;
+    };
+    const y = winogradConv(padLast(x, cinP)!, weight, {
+      ...opts,
+      styles: padLast(opts.styles, cinP),
+      scale: padLast(opts.scale, coutP),
+      bias: padLast(opts.bias, coutP),
+    });
+    return cout === coutP ? y : (tf.slice(y, [0, 0, 0, 0], [-1, -1, -1, cout]) as tf.Tensor4D);
+  });
+}
+
+/**
  * StyleGAN2's up-sampling conv0 with the layer epilogue in one call (see the kernel's section
  * comment): x NHWC [N, H, W, C_in] → [N, 2H, 2W, C_out], the official transposed 3×3
  * conv (stride 2) of s ⊙ x and the 4×4 filter, then scale, bias, noise, leaky ReLU and clamp as
@@ -531,4 +670,42 @@ export function upsampleImage2x(img: tf.Tensor4D, taps: tf.Tensor1D): tf.Tensor4
     throw new RangeError(`taps must be float32 [8], got [${taps.shape}]`);
   ensureRegistered();
   return tf.engine().runKernel(IMAGE_KERNEL_NAME, { x: img, taps }, {}) as tf.Tensor4D;
+}
+
+/**
+ * The weight gradient of a stride-1 3 × 3 convolution as Winograd F(4×4, 3×3) (training): for x
+ * NHWC [N, H, W, C_in], zero padding `pad` (0, 1 or 2) and the upstream gradient dy [N, H + 2·pad − 2,
+ * W + 2·pad − 2, C_out] of y = conv3×3(x, g), returns HWIO [3, 3, C_in, C_out]
+ *
+ *     ∂L/∂g[a, b, i, o] = Σ_{n, p} x[n, p + (a, b) − pad, i] · dy[n, p, o]
+ *
+ * computed as Gᵀ (Σ_tiles (Bᵀ d B) ⊗ (A dy Aᵀ)) G (see the kernel's section comment): 2.25
+ * products per output pixel and tap pair instead of 9. C_in must be a multiple of 4 and C_out of 8;
+ * wasm backend only (`winogradConvSupport`). Not differentiable (the kernel has no gradient): for
+ * a gradient that is itself differentiated use the matrix-product form.
+ *
+ * @example
+ * const dW = winogradWeightGradient(x, dy, 1); // [3, 3, C_in, C_out], as tf.conv2d's filter
+ */
+export function winogradWeightGradient(x: tf.Tensor4D, dy: tf.Tensor4D, pad: number): tf.Tensor4D {
+  const support = winogradConvSupport();
+  if (!support.ok) throw new Error(`winograd weight gradient unavailable: ${support.reason}`);
+  if (!Number.isInteger(pad) || pad < 0 || pad > 2) throw new RangeError(`pad must be 0, 1 or 2, got ${pad}`);
+  if (x.dtype !== 'float32' || x.rank !== 4) throw new TypeError('x must be a float32 NHWC tensor');
+  if (dy.dtype !== 'float32' || dy.rank !== 4) throw new TypeError('dy must be a float32 NHWC tensor');
+  const [n, h, w, cin] = x.shape;
+  const cout = dy.shape[3];
+  const oh = h + 2 * pad - 2,
+    ow = w + 2 * pad - 2;
+  if (oh < 1 || ow < 1) throw new RangeError(`a ${h}×${w} input with pad ${pad} has no output`);
+  if (dy.shape[0] !== n || dy.shape[1] !== oh || dy.shape[2] !== ow)
+    throw new RangeError(
+      `dy must be [${n}, ${oh}, ${ow}, C_out] for x [${x.shape.join(', ')}] and pad ${pad}, got [${dy.shape.join(', ')}]`,
+    );
+  if (cin % 4 !== 0) throw new RangeError(`C_in must be a multiple of 4, got ${cin}`);
+  if (cout % 8 !== 0) throw new RangeError(`C_out must be a multiple of 8, got ${cout}`);
+  ensureRegistered();
+  return tf
+    .engine()
+    .runKernel(WEIGHT_GRAD_KERNEL_NAME, { x, dy }, { pad } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
 }

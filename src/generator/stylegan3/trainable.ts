@@ -30,10 +30,11 @@ import { prepareModConvWeight, modulatedConv2dNHWC, disposeModConvWeight } from 
 
 /**
  * `elements`: the largest temporary of one chunk of samples of a checkpointed layer's recomputed
- * backward (default 2²³ float32 = 32 MiB); bounds the wasm heap during training at 64² and above.
+ * backward (default 2²⁴ float32 = 64 MiB: a batch of 8 at 64², C_max 256, runs as one chunk);
+ * bounds the wasm heap during training at 64² and above.
  * Results do not depend on it (tests lower it to exercise the chunked path).
  */
-export const recomputeLimits = { elements: 1 << 23 };
+export const recomputeLimits = { elements: 1 << 24 };
 
 /** Options of the training forwards. */
 export interface TrainForwardOptions {
@@ -320,12 +321,17 @@ export class TrainableGenerator {
   }
 
   /**
-   * Samples per chunk of a layer's recomputed backward: its largest temporary (the map at the
-   * filter's up-sampled rate, C_out channels) kept under `recomputeLimits.elements` per chunk.
+   * Samples per chunk of a layer's recomputed backward: its largest temporary (the conv's output,
+   * or on the op path of the filtered nonlinearity the map at the filter's up-sampled rate, with
+   * max(C_in, C_out) channels) kept under `recomputeLimits.elements` per chunk. Fewer, larger chunks
+   * also mean fewer packings of the conv weights (each chunk's convs pack them again).
    */
   private recomputeChunk(L: TrainLayer): number {
     const { spec } = L;
-    const side = (spec.inSize + spec.convKernel - 1) * spec.upFactor;
+    // The op path materialises the up-sampled map; the fused backward works on one sample and 8
+    // channels at a time inside its kernel, so there the largest temporaries are conv-sized.
+    const up = L.plan.gradientPath() === 'fused' ? 1 : spec.upFactor;
+    const side = (spec.inSize + spec.convKernel - 1) * up;
     return Math.max(
       1,
       Math.floor(recomputeLimits.elements / (side * side * Math.max(spec.outChannels, spec.inChannels))),
