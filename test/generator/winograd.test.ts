@@ -3,6 +3,7 @@
  * cross-correlation: the transform matrices exactly (float64), random shapes (fast-check: odd sizes,
  * batch > 1, C_in ≠ C_out, padding 0/1/2) against a float64 host reference and `tf.conv2d`, the
  * modulated conv and both official tiny generators with Winograd forced (golden, 1e-4·max|ref|),
+ * as tfjs ops and as the fused WebAssembly kernel; the fused kernel for channel counts it pads;
  * no tensor leaks, argument errors.
  */
 import { test, before, after } from 'node:test';
@@ -27,7 +28,9 @@ import {
   setConvAlgorithm,
   convAlgorithm,
   useWinograd,
+  useFusedKernel,
   disposeModConvWeight,
+  modulatedConv2dNHWC,
 } from '../../src/generator/ops/modulated-conv.js';
 
 /** Relative tolerances (|Δ| ≤ tol·max|y|) against the float64 reference, per tile size. */
@@ -241,6 +244,52 @@ test('the auto rule: 1×1 convs and tiny convs run direct, large 3×3 convs on w
   }
 });
 
+test("'auto' on wasm runs large 3×3 modulated convs on the fused kernel, equal to the direct conv, padded channel counts included", async () => {
+  // 61 → 45 channels (neither a multiple of 4 nor of 8), 40² outputs: ≥ 4e7 MAC per sample.
+  for (const [ci, co, pad] of [
+    [64, 48, 1],
+    [61, 45, 2],
+  ]) {
+    const n = 2;
+    const side = 42 - 2 * pad;
+    const x = tf.tensor4d(rand(n * side * side * ci, 3), [n, side, side, ci]);
+    const weight = tf.tensor4d(rand(co * ci * 9, 4), [co, ci, 3, 3]);
+    const styles = tf.tensor2d(rand(n * ci, 5), [n, ci]);
+    const gains: (tf.Tensor | null)[] = [
+      null,
+      tf.scalar(0.7),
+      tf.tensor1d(rand(ci, 6)),
+      tf.tensor2d(rand(n * ci, 7), [n, ci]),
+    ];
+    const w = prepareModConvWeight(weight, true);
+    try {
+      setConvAlgorithm('auto');
+      assert.equal(useFusedKernel(w, 40, 40, pad), true);
+      for (const gain of gains) {
+        const prof = await tf.profile(() => tf.dispose(modulatedConv2dNHWC(x, w, styles, pad, gain)));
+        assert.ok(
+          prof.kernels.some((k) => k.name === 'AliasfreeWinogradConv'),
+          'the fused kernel ran',
+        );
+        const fused = modulatedConv2dNHWC(x, w, styles, pad, gain);
+        setConvAlgorithm('direct');
+        const direct = modulatedConv2dNHWC(x, w, styles, pad, gain);
+        setConvAlgorithm('auto');
+        assert.deepEqual(fused.shape, [n, 40, 40, co]);
+        assertCloseToMax(fused.dataSync(), direct.dataSync(), 2e-5, `${ci} → ${co}, gain ${gain?.shape}`);
+        tf.dispose([fused, direct]);
+      }
+      // The packed weights are kept with the prepared weight and freed with it.
+      const before = tf.memory().numTensors;
+      disposeModConvWeight(w);
+      assert.equal(tf.memory().numTensors, before - 3, 'hwio, sq and the packed weights');
+    } finally {
+      setConvAlgorithm('auto');
+      tf.dispose([x, weight, styles, ...gains.filter((g): g is tf.Tensor => g !== null)]);
+    }
+  }
+});
+
 // The official modulated_conv2d cases (golden modconv/) with the 3×3 convs forced to Winograd.
 for (const c of manifest('modconv')) {
   test(`modconv golden with Winograd forced: ${c.name}`, () => {
@@ -258,8 +307,8 @@ for (const c of manifest('modconv')) {
       gain = data.length === 1 ? tf.scalar(data[0]) : tf.tensor(data, a.shape); // as ops.test.ts
     }
     const expected = npy('modconv', c.outputs.y);
-    for (const m of [2, 4] as const) {
-      setConvAlgorithm('winograd', m);
+    for (const m of [2, 4, 'fused'] as const) {
+      setConvAlgorithm(m === 'fused' ? 'fused' : 'winograd', m === 'fused' ? 4 : m);
       try {
         const y = modulatedConv2d(x, w, s, {
           demodulate: c.params.demodulate,
@@ -287,8 +336,8 @@ for (const tag of ['t32', 'r32']) {
     assert.ok(cases.length > 0, `no Generator.forward cases for ${tag}`);
     const g = await loadGenerator(goldenPath('generators', tag));
     try {
-      for (const m of [4, 2] as const) {
-        setConvAlgorithm('winograd', m);
+      for (const m of [4, 2, 'fused'] as const) {
+        setConvAlgorithm(m === 'fused' ? 'fused' : 'winograd', m === 'fused' ? 4 : m);
         for (const c of cases) {
           const a = npy('generators', c.inputs.z);
           const z = tf.tensor(Float32Array.from(a.data as ArrayLike<number>), a.shape);

@@ -28,23 +28,31 @@ import {
   type WinogradTile,
   type WinogradWeight,
 } from './winograd.js';
+import {
+  prepareWinogradConvWeightHWIO,
+  winogradConvChannels,
+  winogradConvSupport,
+  type WinogradConvWeight,
+} from '../kernels/winograd-conv.js';
 
 /** How the 3×3 conv of `modulatedConv2dNHWC` runs: see `setConvAlgorithm`. */
-export type ConvAlgorithm = 'auto' | 'direct' | 'winograd';
+export type ConvAlgorithm = 'auto' | 'direct' | 'winograd' | 'fused';
 
 let algorithm: ConvAlgorithm = 'auto';
 let winogradTile: WinogradTile = 4;
 
 /**
  * Choose the conv algorithm of every modulated conv (module-wide; for tests and benchmarks):
- * 'direct' = `tf.conv2d`; 'winograd' = Winograd F(m×m, 3×3) for every 3×3 kernel (1×1 kernels
- * always run direct); 'auto' = Winograd where `useWinograd` says it is faster. `tile` is the
- * Winograd output tile m (4: F(4×4,3×3), 4× fewer multiplications, float32 error ≈ 1e−5·max|y|;
- * 2: F(2×2,3×3), 2.25× fewer, ≈ 2e−6·max|y|).
+ * 'direct' = `tf.conv2d`; 'winograd' = Winograd F(m×m, 3×3) as tfjs ops for every 3×3 kernel
+ * (1×1 kernels always run direct); 'fused' = the fused WebAssembly Winograd F(4×4, 3×3) kernel
+ * for every 3×3 kernel with padding ≤ 2 (wasm backend only; a clear error elsewhere); 'auto' =
+ * Winograd where `useWinograd` says it is faster, as the fused kernel on wasm (see
+ * `useFusedKernel`). `tile` is the op path's output tile m (4: F(4×4,3×3), 4× fewer
+ * multiplications, float32 error ≈ 1e−5·max|y|; 2: F(2×2,3×3), 2.25× fewer, ≈ 2e−6·max|y|).
  */
 export function setConvAlgorithm(alg: ConvAlgorithm, tile: WinogradTile = 4): void {
-  if (alg !== 'auto' && alg !== 'direct' && alg !== 'winograd') {
-    throw new RangeError(`algorithm must be 'auto', 'direct' or 'winograd', got ${String(alg)}`);
+  if (alg !== 'auto' && alg !== 'direct' && alg !== 'winograd' && alg !== 'fused') {
+    throw new RangeError(`algorithm must be 'auto', 'direct', 'winograd' or 'fused', got ${String(alg)}`);
   }
   if (tile !== 2 && tile !== 4) throw new RangeError(`tile must be 2 or 4, got ${String(tile)}`);
   algorithm = alg;
@@ -69,9 +77,45 @@ export const AUTO_MIN_MACS = 3e7;
 /** Whether `modulatedConv2dNHWC` runs this conv (weights `w`, output H_o × W_o) as Winograd. */
 export function useWinograd(w: PreparedModConvWeight, outH: number, outW: number): boolean {
   if (w.kernel !== 3 || algorithm === 'direct') return false;
-  if (algorithm === 'winograd') return true;
+  if (algorithm === 'winograd' || algorithm === 'fused') return true;
   if (tf.getBackend() !== 'wasm') return false;
   return outH * outW * w.inChannels * w.outChannels * 9 >= AUTO_MIN_MACS;
+}
+
+/**
+ * Whether `modulatedConv2dNHWC` runs this conv on the fused WebAssembly Winograd kernel
+ * (kernels/winograd-conv.ts): 'fused', or 'auto' on the wasm backend where `useWinograd` picks
+ * Winograd; 3×3, padding ≤ 2. The kernel does the same F(4×4, 3×3) products as the op path
+ * without its ~100 tfjs ops per call (transforms, matMuls, the modulation and demodulation
+ * passes); channel counts that are not multiples of 4 (in) and 8 (out) are zero-padded.
+ */
+export function useFusedKernel(
+  w: PreparedModConvWeight,
+  outH: number,
+  outW: number,
+  padding: number,
+): boolean {
+  if (algorithm === 'fused') {
+    const support = winogradConvSupport();
+    if (!support.ok) throw new Error(`conv algorithm 'fused' cannot run: ${support.reason}`);
+    return w.kernel === 3 && padding <= 2;
+  }
+  return (
+    algorithm === 'auto' &&
+    w.kernel === 3 &&
+    padding <= 2 &&
+    useWinograd(w, outH, outW) &&
+    winogradConvSupport().ok
+  );
+}
+
+/** The weights of `w` packed for the fused kernel, made (and kept, outside any tidy) on first use. */
+function fusedWeight(w: PreparedModConvWeight): WinogradConvWeight {
+  if (!w.fused) {
+    w.fused = prepareWinogradConvWeightHWIO(w.hwio.dataSync(), w.inChannels, w.outChannels);
+    tf.keep(w.fused.packed);
+  }
+  return w.fused;
 }
 
 /** Shared (per layer) conv weights prepared once for `modulatedConv2dNHWC`. */
@@ -86,6 +130,8 @@ export interface PreparedModConvWeight {
   kernel: number;
   /** Winograd-transformed filters, made on first use (3×3 only); freed by `disposeModConvWeight`. */
   winograd?: WinogradWeight | null;
+  /** The same, packed for the fused WebAssembly kernel (wasm, 'auto'); made on first use. */
+  fused?: WinogradConvWeight | null;
 }
 
 /** Free every tensor of a prepared weight (incl. the lazily made Winograd filters). */
@@ -93,6 +139,8 @@ export function disposeModConvWeight(w: PreparedModConvWeight): void {
   tf.dispose([w.hwio, ...(w.sq ? [w.sq] : [])]);
   if (w.winograd) disposeWinogradWeight(w.winograd);
   w.winograd = null;
+  w.fused?.packed.dispose();
+  w.fused = null;
 }
 
 /** The Winograd filters of `w` for tile m, made (and kept, outside any tidy) on first use. */
@@ -145,6 +193,15 @@ export function modulatedConv2dNHWC(
     if (inputGain) {
       const g = inputGain.rank === 1 ? tf.reshape(inputGain, [1, c]) : inputGain;
       scale = tf.mul(s, g);
+    }
+    if (useFusedKernel(w, x.shape[1] + 2 * padding - 2, x.shape[2] + 2 * padding - 2, padding)) {
+      // One kernel call: modulation on load, Winograd, demodulation on store.
+      const d = w.demodulate && w.sq ? tf.rsqrt(tf.add(tf.matMul(tf.square(s), w.sq), 1e-8)) : null;
+      return winogradConvChannels(x, fusedWeight(w), w.outChannels, {
+        pad: padding,
+        styles: tf.broadcastTo(scale, [n, c]) as tf.Tensor2D,
+        scale: d as tf.Tensor2D | null,
+      });
     }
     const xm = tf.mul(x, tf.reshape(scale, [n, 1, 1, c])) as tf.Tensor4D;
     const outH = x.shape[1] + 2 * padding - w.kernel + 1;
