@@ -1,6 +1,7 @@
 /**
  * The training speed-ups that must not change a value: the wasm `LeakyRelu` override (x·step(x, α))
- * gives the original kernel's bits, the sharing `Identity` keeps clones valid and frees memory
+ * and the `BatchMatMul` override (transposed operands made explicit) give the original kernels'
+ * bits, the sharing `Identity` keeps clones valid and frees memory
  * exactly once, and the float-op gradients of LeakyRelu and ClipByValue equal tfjs-core's
  * gradients bit for bit (also at 0, −0 and the clip bounds), central float64 finite differences
  * away from the kinks, and the analytic second derivative of a penalty of the R1 shape.
@@ -38,12 +39,39 @@ function values(n: number, clamp: number): Float32Array {
 let originalLrelu: number[] = [];
 const x0 = values(4096, 3);
 
+/** Matrix-product cases [batch, m, k, n] and flags, and the original kernel's bits for each. */
+const mmCases: [number[], boolean, boolean][] = [
+  [[1, 37, 29, 11], false, true],
+  [[1, 37, 29, 11], true, false],
+  [[3, 16, 40, 24], true, true],
+  [[2, 65, 300, 33], false, true],
+];
+const mmOperands = mmCases.map(([[b, m, k, n], ta, tb], i) => {
+  const rng = new Rng(100 + i);
+  return {
+    a: { data: Float32Array.from(rng.normals(b * m * k)), shape: ta ? [b, k, m] : [b, m, k] },
+    b: { data: Float32Array.from(rng.normals(b * k * n)), shape: tb ? [b, n, k] : [b, k, n] },
+  };
+});
+let originalMatMul: number[][] = [];
+const matMulBits = () =>
+  mmCases.map(([, ta, tb], i) => {
+    const o = mmOperands[i];
+    const a = tf.tensor3d(o.a.data, o.a.shape as [number, number, number]);
+    const b = tf.tensor3d(o.b.data, o.b.shape as [number, number, number]);
+    const y = tf.matMul(a, b, ta, tb);
+    const out = bits(y);
+    tf.dispose([a, b, y]);
+    return out;
+  });
+
 before(async () => {
   await setBackend('wasm');
   // The original wasm kernel first (the overrides are process-wide once installed).
   const y = tf.leakyRelu(tf.tensor1d(x0), 0.2);
   originalLrelu = bits(y);
   y.dispose();
+  originalMatMul = matMulBits();
   installWasmKernelOverrides();
   await ensureTrainingGradients();
 });
@@ -53,6 +81,23 @@ test('wasm LeakyRelu override: the original kernel’s bits (α 0.2, with ±0 an
   const y = tf.leakyRelu(x, 0.2);
   assert.deepEqual(bits(y), originalLrelu);
   tf.dispose([x, y]);
+});
+
+test('wasm BatchMatMul override: transposed operands give the original kernel’s bits and free their copies', () => {
+  const before = tf.memory().numTensors;
+  let got: number[][] = [];
+  const heap = trackWasmHeap(() => {
+    got = matMulBits();
+  });
+  assert.equal(heap.error, null);
+  assert.equal(heap.live.size, 0, 'no heap block left');
+  assert.equal(tf.memory().numTensors, before);
+  got.forEach((g, i) => assert.deepEqual(g, originalMatMul[i], `case ${i}: ${mmCases[i]}`));
+  // The flags still reach the values: Aᵀ·B differs from A·B for a square A.
+  const a = tf.tensor2d([1, 2, 3, 4], [2, 2]);
+  const e = tf.eye(2);
+  assert.deepEqual(Array.from(tf.matMul(a, e, true, false).dataSync()), [1, 3, 2, 4]);
+  tf.dispose([a, e]);
 });
 
 test('wasm Identity override: clones share data, stay valid after the source is freed, free once', () => {
