@@ -92,34 +92,59 @@ function zeroInsert(g: tf.Tensor4D, s: number, h1: number, w1: number): tf.Tenso
 const WEIGHT_GRADIENT_ROWS = 4096;
 
 /**
- * ∂L/∂w[a, b, :, :] = Σ_{n, i, j} x̄[n, i + a, j + b, :]ᵀ · ḡ[n, i, j, :] for every tap (a, b): one
- * matrix product [Cᵢ, P] · [P, Cₒ] per tap and chunk of whole samples (P = samples · h1 · w1 ≤
- * `WEIGHT_GRADIENT_ROWS`, at least one sample), summed over the chunks. x̄ [N, h1 + kh − 1,
- * w1 + kw − 1, Cᵢ] is the padded input, ḡ [N, h1, w1, Cₒ] the zero-inserted upstream gradient.
+ * ∂L/∂w[a, b, :, :] = Σ_{n, i, j} x̄[n, s·i + a, s·j + b, :]ᵀ · g[n, i, j, :] for every tap (a, b):
+ * one matrix product [Cᵢ, P] · [P, Cₒ] per tap and chunk of whole samples (P = samples · h_o · w_o
+ * ≤ `WEIGHT_GRADIENT_ROWS`, at least one sample), summed over the chunks. x̄ [N, H, W, Cᵢ] is the
+ * padded input, g [N, h_o, w_o, Cₒ] the upstream gradient at the output's own (strided) grid.
+ * With stride s > 1, x̄ (zero-padded to multiples of s) is split into its s² phases, so that each
+ * tap's samples x̄[s·i + a] = x̄[s·(i + ⌊a/s⌋) + a mod s] are one slice of one phase: the products
+ * cover the h_o · w_o outputs only, not the s² times larger zero-inserted grid.
  *
  * Why products and not a convolution of x̄ᵀ with ḡᵀ (channels of x as the batch, N as the channels,
- * an h1 × w1 kernel): the training layers' backward runs sample by sample where its temporaries are
- * large, and with one channel that convolution ran at 5–6 G MAC/s against the products' 13
+ * an h_o × w_o kernel): the training layers' backward runs sample by sample where its temporaries
+ * are large, and with one channel that convolution ran at 5–6 G MAC/s against the products' 13
  * (Cᵢ = Cₒ = 256, 54 × 54, wasm: 290 ms against 133 ms per sample). Both are sums of the same
  * products; only the order of the float32 additions differs.
  */
-function weightGradient(xp: tf.Tensor4D, g: tf.Tensor4D, kh: number, kw: number): tf.Tensor4D {
-  const [n, , , ci] = xp.shape;
-  const [, h1, w1, co] = g.shape;
-  const per = Math.max(1, Math.floor(WEIGHT_GRADIENT_ROWS / (h1 * w1)));
+function weightGradient(xp: tf.Tensor4D, g: tf.Tensor4D, kh: number, kw: number, s: number): tf.Tensor4D {
+  const [n, hp, wp, ci] = xp.shape;
+  const [, ho, wo, co] = g.shape;
+  const per = Math.max(1, Math.floor(WEIGHT_GRADIENT_ROWS / (ho * wo)));
+  // Rows and columns of x̄ as whole groups of s (the zeros added are never read by a tap).
+  const hq = Math.ceil(hp / s);
+  const wq = Math.ceil(wp / s);
   let sum: tf.Tensor | null = null;
   for (let n0 = 0; n0 < n; n0 += per) {
     const m = Math.min(per, n - n0);
     const xc = m === n ? xp : tf.slice(xp, [n0, 0, 0, 0], [m, -1, -1, -1]);
     const gc = m === n ? g : tf.slice(g, [n0, 0, 0, 0], [m, -1, -1, -1]);
-    const xt = tf.transpose(xc, [3, 0, 1, 2]); // [Cᵢ, m, h1 + kh − 1, w1 + kw − 1]
-    const rows = m * h1 * w1;
+    let xt = tf.transpose(xc, [3, 0, 1, 2]) as tf.Tensor4D; // [Cᵢ, m, H, W]
+    if (s > 1 && (hq * s !== hp || wq * s !== wp))
+      xt = tf.pad(xt, [
+        [0, 0],
+        [0, 0],
+        [0, hq * s - hp],
+        [0, wq * s - wp],
+      ]);
+    // Stride s: the s² phases of x̄ stacked along the first axis, [s·s·Cᵢ, m, H/s, W/s] (rank-4
+    // reshapes and one transpose: the wasm backend's rank-6 slices and strided slices are slow).
+    const xs =
+      s > 1
+        ? tf.reshape(tf.transpose(tf.reshape(xt, [ci * m * hq, s, wq, s]), [1, 3, 0, 2]), [
+            s * s * ci,
+            m,
+            hq,
+            wq,
+          ])
+        : xt;
+    const rows = m * ho * wo;
     const gm = tf.reshape(gc, [rows, co]) as tf.Tensor2D;
     const taps: tf.Tensor[] = [];
     for (let a = 0; a < kh; a++)
       for (let b = 0; b < kw; b++) {
-        const xa = tf.reshape(tf.slice(xt, [0, 0, a, b], [ci, m, h1, w1]), [ci, rows]) as tf.Tensor2D;
-        taps.push(tf.matMul(xa, gm));
+        const phase = (a % s) * s + (b % s);
+        const tap = tf.slice(xs, [phase * ci, 0, Math.floor(a / s), Math.floor(b / s)], [ci, m, ho, wo]);
+        taps.push(tf.matMul(tf.reshape(tap, [ci, rows]) as tf.Tensor2D, gm));
       }
     const part = tf.stack(taps); // [kh·kw, Cᵢ, Cₒ]
     sum = sum ? tf.add(sum, part) : part;
@@ -255,6 +280,63 @@ function winogradWeightGradientOf(xs: tf.Tensor4D, g: tf.Tensor4D, ph: number): 
   });
 }
 
+/** > 0 inside `withoutWeightGradients`. */
+let weightsFrozen = 0;
+
+/**
+ * Run `f` with every `conv2dDiff` backward returning zeros for ∂L/∂w: for a gradient taken only
+ * with respect to a network's inputs (official Gmain differentiates G through a frozen D), where
+ * tfjs would otherwise compute each conv's weight gradient and throw it away. Nested calls nest.
+ *
+ * @example
+ * const dImg = withoutWeightGradients(() => tf.grad((u) => tf.sum(D.forward(u)))(img));
+ */
+export function withoutWeightGradients<T>(f: () => T): T {
+  weightsFrozen++;
+  try {
+    return f();
+  } finally {
+    weightsFrozen--;
+  }
+}
+
+/** [∂L/∂x, ∂L/∂w] of y = conv(x, w) (stride, padding) for dy = ∂L/∂y (see the module comment). */
+function convGradients(
+  xs: tf.Tensor4D,
+  ws: tf.Tensor4D,
+  dy: tf.Tensor4D,
+  stride: number,
+  ph: number,
+  pw: number,
+): [tf.Tensor4D, tf.Tensor4D] {
+  const [, h, wd] = xs.shape;
+  const [kh, kw, cin, cout] = ws.shape;
+  const h1 = h + 2 * ph - kh + 1;
+  const w1 = wd + 2 * pw - kw + 1;
+  const g = zeroInsert(dy, stride, h1, w1);
+  if (weightsFrozen > 0) {
+    const dx =
+      !recording() && winogradApplies(kh, kw, cin, cout, stride, ph, pw, h, wd)
+        ? winogradRun(g, ws, kh - 1 - ph, true)
+        : convFn(
+            1,
+            kh - 1 - ph,
+            kw - 1 - pw,
+          )(g, tf.transpose(tf.reverse(ws, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D);
+    return [dx, tf.zerosLike(ws)];
+  }
+  // A first-order backward (nothing records it) of a Winograd-sized conv runs both gradients on
+  // the kernels directly: they have no gradients of their own.
+  if (!recording() && winogradApplies(kh, kw, cin, cout, stride, ph, pw, h, wd))
+    return [winogradRun(g, ws, kh - 1 - ph, true), winogradWeightGradientOf(xs, g, ph)];
+  // ∂L/∂x: full correlation of ḡ with the flipped, in/out-swapped kernel, cropped by p.
+  const wt = tf.transpose(tf.reverse(ws, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
+  const dx = convFn(1, kh - 1 - ph, kw - 1 - pw)(g, wt);
+  // ∂L/∂w: correlate the padded input with g (at the strided grid).
+  const xp = ph > 0 || pw > 0 ? (tf.pad(xs, pads(ph, pw) as Pads4) as tf.Tensor4D) : xs;
+  return [dx, weightGradient(xp, dy, kh, kw, stride)];
+}
+
 type ConvFn = (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor4D;
 const cache = new Map<string, ConvFn>();
 
@@ -272,22 +354,7 @@ function convFn(stride: number, ph: number, pw: number): ConvFn {
       value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xs, ws] = saved as [tf.Tensor4D, tf.Tensor4D];
-        const [, h, wd] = xs.shape;
-        const [kh, kw] = ws.shape;
-        const h1 = h + 2 * ph - kh + 1;
-        const w1 = wd + 2 * pw - kw + 1;
-        const g = zeroInsert(dy as tf.Tensor4D, stride, h1, w1);
-        const [, , cin, cout] = ws.shape;
-        // A first-order backward (nothing records it) of a Winograd-sized conv runs both
-        // gradients on the kernels directly: they have no gradients of their own.
-        if (!recording() && winogradApplies(kh, kw, cin, cout, stride, ph, pw, h, wd))
-          return [winogradRun(g, ws, kh - 1 - ph, true), winogradWeightGradientOf(xs, g, ph)];
-        // ∂L/∂x: full correlation of ḡ with the flipped, in/out-swapped kernel, cropped by p.
-        const wt = tf.transpose(tf.reverse(ws, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
-        const dx = convFn(1, kh - 1 - ph, kw - 1 - pw)(g, wt);
-        // ∂L/∂w: correlate the padded input with ḡ.
-        const xp = ph > 0 || pw > 0 ? (tf.pad(xs, pads(ph, pw) as Pads4) as tf.Tensor4D) : xs;
-        return [dx, weightGradient(xp, g, kh, kw)];
+        return convGradients(xs, ws, dy as tf.Tensor4D, stride, ph, pw);
       },
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as ConvFn;
@@ -327,4 +394,29 @@ export function conv2dDiff(
       `x spatial size ${x.shape[1]}×${x.shape[2]} is smaller than the kernel ${kh}×${kw} after padding ${JSON.stringify(pad)}`,
     );
   return convFn(stride, ph, pw)(x, w);
+}
+
+/**
+ * The gradients [∂L/∂x, ∂L/∂w] of y = `conv2dDiff(x, w, opts)` for an upstream gradient dy =
+ * ∂L/∂y (same shape as y), computed as `conv2dDiff`'s backward does — for code that knows y
+ * already and differentiates around it (a checkpointed layer that kept its conv's output). The
+ * results are differentiable where `conv2dDiff`'s gradients are (nothing is recorded on the
+ * Winograd kernels' first-order path).
+ */
+export function conv2dDiffGradients(
+  x: tf.Tensor4D,
+  w: tf.Tensor4D,
+  dy: tf.Tensor4D,
+  { stride = 1, pad = 0 }: ConvOptions = {},
+): [tf.Tensor4D, tf.Tensor4D] {
+  const [ph, pw] = typeof pad === 'number' ? [pad, pad] : pad;
+  const [kh, kw] = w.shape;
+  const ho = Math.floor((x.shape[1] + 2 * ph - kh) / stride) + 1;
+  const wo = Math.floor((x.shape[2] + 2 * pw - kw) / stride) + 1;
+  const want = [x.shape[0], ho, wo, w.shape[3]];
+  if (dy.rank !== 4 || dy.shape.some((v, i) => v !== want[i]))
+    throw new RangeError(
+      `dy must have the conv's output shape [${want.join(', ')}], got [${dy.shape.join(', ')}]`,
+    );
+  return convGradients(x, w, dy, stride, ph, pw);
 }

@@ -26,6 +26,7 @@ import { installWasmKernelOverrides } from './wasm-kernel-overrides.js';
 import type { Discriminator } from './discriminator.js';
 import { Rng } from '../generator/rng.js';
 import { mbstdSubBatches } from './mbstd-groups.js';
+import { withoutWeightGradients } from './differentiable-conv.js';
 
 /**
  * Samples per sub-batch of the R1 phase (Dreg), rounded up to whole minibatch-stddev groups: its
@@ -258,7 +259,10 @@ export async function lossPhase(
         gradFunc: (dy: tf.Tensor) => {
           const outer = engine.state.activeTape;
           try {
-            return tf.grad((u: tf.Tensor) => tf.sum(tf.mul(runD(u as tf.Tensor4D, c), dy)))(kept);
+            // D's weights are frozen here: its convs skip their weight gradients.
+            return withoutWeightGradients(() =>
+              tf.grad((u: tf.Tensor) => tf.sum(tf.mul(runD(u as tf.Tensor4D, c), dy)))(kept),
+            );
           } finally {
             engine.state.activeTape = outer;
             kept.dispose();

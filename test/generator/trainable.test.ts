@@ -83,7 +83,7 @@ for (const tag of tags) {
   });
 }
 
-test('trainable: the recomputed backward in chunks of samples gives the same gradients', async () => {
+test('trainable: kept conv outputs, the recomputed backward and its chunks of samples give the same gradients', async () => {
   const tag = tags[0];
   const G = await load(tag);
   const T = G.trainable();
@@ -92,30 +92,43 @@ test('trainable: the recomputed backward in chunks of samples gives the same gra
   const vars = [...T.params.values()];
   const grads = () =>
     tf.variableGrads(() => tf.sum(tf.mul(T.synthesis(T.mapping(z)), proj)) as tf.Scalar, vars);
-  const whole = grads();
-  const prev = recomputeLimits.elements;
-  recomputeLimits.elements = 1; // one sample per chunk in every layer
-  let chunked: ReturnType<typeof grads>;
+  // Forward calls of the fused nonlinearity in one gradient: one per filtered layer when their
+  // conv outputs are kept, two (forward and recomputation) when not.
+  const flForwards = async () => {
+    const prof = await tf.profile(() => {
+      const g = grads();
+      tf.dispose([g.value, ...Object.values(g.grads)]);
+    });
+    return prof.kernels.filter((k) => k.name === 'AliasfreeFusedFilteredLrelu').length;
+  };
+  const { elements, keptElements } = recomputeLimits;
+  const variants: Record<string, ReturnType<typeof grads>> = {};
+  const forwards: Record<string, number> = {};
   try {
-    chunked = grads();
+    for (const [name, limits] of [
+      ['kept', { elements, keptElements }],
+      ['recomputed', { elements, keptElements: 0 }],
+      ['chunked', { elements: 1, keptElements: 0 }], // one sample per chunk in every layer
+    ] as const) {
+      Object.assign(recomputeLimits, limits);
+      variants[name] = grads();
+      forwards[name] = await flForwards();
+    }
   } finally {
-    recomputeLimits.elements = prev;
+    Object.assign(recomputeLimits, { elements, keptElements });
   }
-  for (const [k, v] of T.params)
-    assertCloseToMax(
-      chunked.grads[v.name].dataSync(),
-      whole.grads[v.name].dataSync(),
-      1e-5,
-      `∂/∂${k} chunked`,
-    );
-  tf.dispose([
-    z,
-    proj,
-    whole.value,
-    chunked.value,
-    ...Object.values(whole.grads),
-    ...Object.values(chunked.grads),
-  ]);
+  const filtered = T.geometry.layers.filter((l) => !l.isTorgb).length;
+  assert.equal(forwards.kept, filtered, 'kept: no recomputed forward');
+  assert.equal(forwards.recomputed, 2 * filtered, 'recomputed: forward and recomputation');
+  for (const name of ['recomputed', 'chunked'])
+    for (const [k, v] of T.params)
+      assertCloseToMax(
+        variants[name].grads[v.name].dataSync(),
+        variants.kept.grads[v.name].dataSync(),
+        1e-5,
+        `∂/∂${k} ${name} against kept`,
+      );
+  tf.dispose([z, proj, ...Object.values(variants).flatMap((g) => [g.value, ...Object.values(g.grads)])]);
   T.dispose();
   G.dispose();
 });

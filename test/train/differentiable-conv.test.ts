@@ -13,7 +13,11 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { setBackend } from '../../src/generator/backend.js';
-import { conv2dDiff, setTrainingConvAlgorithm } from '../../src/train/differentiable-conv.js';
+import {
+  conv2dDiff,
+  setTrainingConvAlgorithm,
+  withoutWeightGradients,
+} from '../../src/train/differentiable-conv.js';
 import { ensureTrainingGradients } from '../../src/train/gradients.js';
 import { Rng } from '../../src/generator/rng.js';
 
@@ -288,6 +292,35 @@ for (const [ci, co] of [
       }
     });
   }
+
+test('withoutWeightGradients: the same ∂L/∂x, zeros for ∂L/∂w (strides 1 and 2, Winograd-sized and small), nesting', () => {
+  for (const s of [
+    { n: 2, h: 20, w: 20, ci: 8, co: 8, k: 3, stride: 1, pad: 1 },
+    { n: 2, h: 7, w: 6, ci: 2, co: 3, k: 3, stride: 2, pad: 1 },
+    { n: 1, h: 5, w: 5, ci: 3, co: 2, k: 1, stride: 1, pad: 0 },
+  ] as Shape[]) {
+    const rng = new Rng(`frozen ${s.h}`);
+    const x = tf.tensor4d(rng.normals(s.n * s.h * s.w * s.ci), [s.n, s.h, s.w, s.ci]);
+    const w = tf.tensor4d(rng.normals(s.k * s.k * s.ci * s.co), [s.k, s.k, s.ci, s.co]);
+    const L = (a: tf.Tensor, b: tf.Tensor) =>
+      tf.sum(tf.sin(conv2dDiff(a as tf.Tensor4D, b as tf.Tensor4D, { stride: s.stride, pad: s.pad })));
+    const [gx, gw] = tf.grads(L)([x, w]);
+    const [fx, fw] = withoutWeightGradients(() => withoutWeightGradients(() => tf.grads(L)([x, w])));
+    assert.deepEqual(Array.from(fx.dataSync()), Array.from(gx.dataSync()), `∂L/∂x, stride ${s.stride}`);
+    assert.ok(
+      fw.dataSync().every((v) => v === 0),
+      'zeros for ∂L/∂w',
+    );
+    assert.ok(
+      gw.dataSync().some((v) => v !== 0),
+      'outside, ∂L/∂w again',
+    );
+    // After the nested calls return, weight gradients are computed again.
+    const [, again] = tf.grads(L)([x, w]);
+    assert.deepEqual(Array.from(again.dataSync()), Array.from(gw.dataSync()));
+    tf.dispose([x, w, gx, gw, fx, fw, again]);
+  }
+});
 
 test('setTrainingConvAlgorithm refuses an unknown algorithm, naming it', () => {
   assert.throws(() => setTrainingConvAlgorithm('winograd' as 'auto'), /'auto' or 'direct', got "winograd"/);

@@ -28,7 +28,10 @@ import {
   fusedFilteredLreluSupport,
   type FusedFilteredLreluSpec,
 } from '../kernels/filtered-lrelu.js';
-import { fusedFilteredLreluWithGradient } from '../kernels/filtered-lrelu-backward.js';
+import {
+  fusedFilteredLreluBackward,
+  fusedFilteredLreluWithGradient,
+} from '../kernels/filtered-lrelu-backward.js';
 import {
   applyBandedPass,
   applyBandedPass2D,
@@ -455,6 +458,24 @@ export class FilteredLreluPlan {
         ? this.applyDepthwise(x, b)
         : this.applyBlocked(x, b),
     );
+  }
+
+  /**
+   * The gradients of Σ dy ⊙ apply(x, b) with respect to x and the bias b ([C], also without a
+   * bias) from the fused backward kernel, for code that calls the backward itself (a checkpointed
+   * layer). Needs `gradientPath()` = 'fused'; dy has apply's output shape.
+   */
+  backwardFused(
+    x: tf.Tensor4D,
+    b: tf.Tensor1D | null,
+    dy: tf.Tensor4D,
+  ): { dx: tf.Tensor4D; db: tf.Tensor1D } {
+    if (this.gradientPath() !== 'fused')
+      throw new Error('backwardFused needs the fused gradient path (see gradientPath())');
+    if (x.shape[3] !== this.channels) {
+      throw new RangeError(`x must have ${this.channels} channels (NHWC last axis), got ${x.shape[3]}`);
+    }
+    return fusedFilteredLreluBackward(x, b, dy, this.fusedSpec(x.shape[1], x.shape[2]));
   }
 
   /**

@@ -25,16 +25,24 @@ import type { LayerSpec, SynthesisGeometry } from '../types.js';
 import { stateLayout, type StateDict, type StateTensor } from '../state.js';
 import { FilteredLreluPlan, type FilterTaps } from '../ops/filtered-lrelu.js';
 import { inputFeaturesTf } from '../webgpu.js';
-import { conv2dDiff } from '../../train/differentiable-conv.js';
+import { conv2dDiff, conv2dDiffGradients } from '../../train/differentiable-conv.js';
 import { prepareModConvWeight, modulatedConv2dNHWC, disposeModConvWeight } from '../ops/modulated-conv.js';
 
 /**
- * `elements`: the largest temporary of one chunk of samples of a checkpointed layer's recomputed
- * backward (default 2²⁴ float32 = 64 MiB: a batch of 8 at 64², C_max 256, runs as one chunk);
- * bounds the wasm heap during training at 64² and above.
- * Results do not depend on it (tests lower it to exercise the chunked path).
+ * Memory bounds of the checkpointed layers:
+ *
+ * - `elements`: the largest temporary of one chunk of samples of a checkpointed layer's recomputed
+ *   backward (default 2²⁴ float32 = 64 MiB: a batch of 8 at 64², C_max 256, runs as one chunk);
+ *   bounds the wasm heap during training at 64² and above.
+ * - `keptElements`: the conv outputs that one synthesis forward may keep for its backward, summed
+ *   over its layers (default 2²⁸ float32 = 1 GiB; 0 keeps none). A layer whose conv output is kept
+ *   skips the recomputation of its conv and filtered nonlinearity in the backward (it runs the
+ *   nonlinearity's backward kernel on the kept map); the layers past the budget recompute. A
+ *   batch of 8 at 64², C_max 256, keeps every layer in about 360 MiB.
+ *
+ * Results do not depend on them beyond float32 rounding (tests lower them to exercise each path).
  */
-export const recomputeLimits = { elements: 1 << 24 };
+export const recomputeLimits = { elements: 1 << 24, keptElements: 1 << 28 };
 
 /** Options of the training forwards. */
 export interface TrainForwardOptions {
@@ -59,6 +67,41 @@ interface TrainLayer {
   spec: LayerSpec;
   plan: FilteredLreluPlan;
   prefix: string;
+}
+
+/**
+ * y = d[n, o] · conv(xm, w)[n, p, o] (padding `pad`) whose value is already known (`known`, kept
+ * from the forward), as an op that autograd differentiates with respect to xm, w and d without
+ * computing the conv: for dy = ∂L/∂y,
+ *
+ *     ∂L/∂conv = dy ⊙ d  → ∂L/∂xm, ∂L/∂w by the conv's backward (`conv2dDiffGradients`),
+ *     ∂L/∂d[n, o] = Σ_p dy ⊙ conv = Σ_p dy ⊙ known / d.
+ *
+ * First order (the conv's first-order backward). The value is `known` itself (shared, not copied).
+ */
+function demodulatedConvKnown(
+  xm: tf.Tensor4D,
+  w: tf.Tensor4D,
+  d: tf.Tensor2D,
+  known: tf.Tensor4D,
+  pad: number,
+): tf.Tensor4D {
+  const op = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const save = args.pop() as tf.GradSaveFunc;
+    save(args as tf.Tensor[]); // (clones share the data on wasm in training: wasm-kernel-overrides.ts)
+    return {
+      value: tf.clone(known),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xs, ws, ds] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor2D];
+        const [n, , , co] = known.shape;
+        const dConv = tf.mul(dy, tf.reshape(ds, [n, 1, 1, co])) as tf.Tensor4D;
+        const [dxm, dw] = conv2dDiffGradients(xs, ws, dConv, { pad });
+        const dd = tf.div(tf.reshape(tf.sum(tf.mul(dy, known), [1, 2]), [n, co]), ds);
+        return [dxm, dw, dd];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (...t: tf.Tensor[]) => tf.Tensor4D;
+  return op(xm, w, d);
 }
 
 /** The StyleGAN3 generator with trainable variables and differentiable forwards. */
@@ -265,20 +308,35 @@ export class TrainableGenerator {
     inputGain: number,
     fast: boolean,
   ): tf.Tensor4D {
+    if (fast) {
+      const { y, pre } = this.layerFast(L, x, w, p, inputGain);
+      pre.dispose();
+      return y;
+    }
     const [weight, bias, affineW, affineB] = p;
     const styles = this.styles(L, w, affineW, affineB);
-    const k = L.spec.convKernel;
-    if (fast) {
-      const prep = prepareModConvWeight(weight as tf.Tensor4D, !L.spec.isTorgb);
-      const gain = tf.scalar(inputGain);
-      try {
-        const y = modulatedConv2dNHWC(x, prep, styles, k - 1, gain);
-        return L.plan.apply(y, bias as tf.Tensor1D);
-      } finally {
-        disposeModConvWeight(prep);
-      }
-    }
     return this.layerFromStyles(L, x, styles, this.styleScale(L, styles), weight, bias, inputGain);
+  }
+
+  /** The inference kernels' forward of layer L: the output y and the conv's (demodulated) output `pre`. */
+  private layerFast(
+    L: TrainLayer,
+    x: tf.Tensor4D,
+    w: tf.Tensor2D,
+    p: tf.Tensor[],
+    inputGain: number,
+  ): { y: tf.Tensor4D; pre: tf.Tensor4D } {
+    const [weight, bias, affineW, affineB] = p;
+    const prep = prepareModConvWeight(weight as tf.Tensor4D, !L.spec.isTorgb);
+    const gain = tf.scalar(inputGain);
+    const styles = this.styles(L, w, affineW, affineB);
+    try {
+      const pre = modulatedConv2dNHWC(x, prep, styles, L.spec.convKernel - 1, gain);
+      return { y: L.plan.apply(pre, bias as tf.Tensor1D), pre };
+    } finally {
+      disposeModConvWeight(prep);
+      tf.dispose([gain, styles]);
+    }
   }
 
   /**
@@ -425,6 +483,48 @@ export class TrainableGenerator {
   }
 
   /**
+   * The backward of layer L from its kept conv output `pre` (= the demodulated conv, the input of
+   * the filtered nonlinearity): the nonlinearity's backward kernel gives ∂L/∂pre and ∂L/∂bias, then
+   * autograd runs through the styles, the modulation and the demodulation with the conv's value
+   * taken as known (`demodulatedConvKnown`): nothing of the forward is recomputed but the
+   * modulated input. Returns the gradients with respect to x, w and the four parameters, as
+   * `layerBackward`.
+   */
+  private layerBackwardKept(
+    L: TrainLayer,
+    x: tf.Tensor4D,
+    w: tf.Tensor2D,
+    pre: tf.Tensor4D,
+    dy: tf.Tensor,
+    inputGain: number,
+  ): tf.Tensor[] {
+    const { spec } = L;
+    const [weight, bias, affineW, affineB] = this.layerParams(L);
+    const { dx: dPre, db: dBias } = L.plan.backwardFused(pre, bias as tf.Tensor1D, dy as tf.Tensor4D);
+    const n = x.shape[0];
+    const f = (...t: tf.Tensor[]) => {
+      const [xx, ww, wt, aw, ab] = t;
+      const styles = this.styles(L, ww as tf.Tensor2D, aw, ab);
+      const scale = this.styleScale(L, styles)!;
+      const wn = tf.mul(wt, tf.rsqrt(tf.mean(tf.square(wt), [1, 2, 3], true)));
+      const s = tf.mul(styles, scale) as tf.Tensor2D;
+      const xm = tf.mul(xx, tf.reshape(tf.mul(s, inputGain), [n, 1, 1, spec.inChannels])) as tf.Tensor4D;
+      const sq = tf.transpose(tf.sum(tf.square(wn), [2, 3])); // [in, out]
+      const d = tf.rsqrt(tf.add(tf.matMul(tf.square(s), sq), 1e-8)) as tf.Tensor2D; // [N, out]
+      return demodulatedConvKnown(
+        xm,
+        tf.transpose(wn, [2, 3, 1, 0]) as tf.Tensor4D,
+        d,
+        pre,
+        spec.convKernel - 1,
+      );
+    };
+    const [dx, dw, dWeight, daw, dab] = tf.grads(f)([x, w, weight, affineW, affineB], dPre);
+    dPre.dispose();
+    return [dx, dw, dWeight, dBias, daw, dab];
+  }
+
+  /**
    * A synthesis layer with gradient checkpointing: the forward runs the fast inference kernels and
    * keeps only x and w (until the backward runs: call it under a gradient whose result depends on
    * the layer, as the training losses do); the backward recomputes the layer on differentiable ops (`layerBackward`)
@@ -432,7 +532,13 @@ export class TrainableGenerator {
    * intermediates (of one chunk of samples) at a time instead of all of them; cost: one extra
    * forward, on the fast kernels. First order only.
    */
-  private layerCheckpointed(L: TrainLayer, x: tf.Tensor4D, w: tf.Tensor2D, inputGain: number): tf.Tensor4D {
+  private layerCheckpointed(
+    L: TrainLayer,
+    x: tf.Tensor4D,
+    w: tf.Tensor2D,
+    inputGain: number,
+    keep: boolean,
+  ): tf.Tensor4D {
     const params = this.layerParams(L);
     const engine = tf.engine() as unknown as { state: { activeTape: unknown; gradientDepth: number } };
     // No gradient being recorded (e.g. the fakes of Dmain): just the fast forward.
@@ -441,27 +547,25 @@ export class TrainableGenerator {
     // would copy them (the wasm Identity kernel copies), doubling the memory of a training step.
     const xk = tf.keep(x);
     const wk = tf.keep(w);
+    let pre: tf.Tensor4D | null = null;
     const fn = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
       args.pop(); // save: unused, see above
-      const value = this.layerMath(
-        L,
-        args[0] as tf.Tensor4D,
-        args[1] as tf.Tensor2D,
-        params,
-        inputGain,
-        true,
-      );
+      const fast = this.layerFast(L, args[0] as tf.Tensor4D, args[1] as tf.Tensor2D, params, inputGain);
+      if (keep) pre = tf.keep(fast.pre);
+      else fast.pre.dispose();
       return {
-        value,
+        value: fast.y,
         gradFunc: (dy: tf.Tensor) => {
           // tfjs's engine keeps one tape: a gradient taken inside a backward pass replaces it, so
           // the outer tape is put back afterwards (its node list was already filtered and copied).
           const outer = engine.state.activeTape;
           try {
-            return this.layerBackward(L, xk, wk, dy, inputGain);
+            return pre
+              ? this.layerBackwardKept(L, xk, wk, pre, dy, inputGain)
+              : this.layerBackward(L, xk, wk, dy, inputGain);
           } finally {
             engine.state.activeTape = outer;
-            tf.dispose([xk, wk]);
+            tf.dispose([xk, wk, ...(pre ? [pre] : [])]);
           }
         },
       };
@@ -490,11 +594,20 @@ export class TrainableGenerator {
     return tf.tidy(() => {
       const w = tf.unstack(tf.cast(ws, 'float32'), 1) as tf.Tensor2D[];
       let x = this.input(w[0]);
+      let keepLeft = recomputeLimits.keptElements;
       this.layers.forEach((L, i) => {
         const gain = this.inputGain(L, x, updateEmas);
-        x = secondOrder
-          ? this.layerMath(L, x, w[i + 1], this.layerParams(L), gain, false)
-          : this.layerCheckpointed(L, x, w[i + 1], gain);
+        if (secondOrder) {
+          x = this.layerMath(L, x, w[i + 1], this.layerParams(L), gain, false);
+          return;
+        }
+        // Keep the conv output where the nonlinearity's backward kernel can run on it, in budget.
+        const { spec } = L;
+        const side = spec.inSize + spec.convKernel - 1;
+        const size = x.shape[0] * side * side * spec.outChannels;
+        const keep = !spec.isTorgb && L.plan.gradientPath() === 'fused' && size <= keepLeft;
+        if (keep) keepLeft -= size;
+        x = this.layerCheckpointed(L, x, w[i + 1], gain, keep);
       });
       const scale = this.geometry.config.outputScale;
       if (scale !== 1) x = tf.mul(x, scale) as tf.Tensor4D;
