@@ -15,6 +15,14 @@ export interface BenchRow {
 
 /** Median of `repeats` timed calls after `warmup` untimed calls. Async functions are awaited. */
 export async function timeMedian(fn: () => unknown, { repeats = 5, warmup = 1 } = {}): Promise<number> {
+  return (await timeStats(fn, { repeats, warmup })).median;
+}
+
+/** Median, fastest and slowest of `repeats` timed calls (ms) after `warmup` untimed calls. */
+export async function timeStats(
+  fn: () => unknown,
+  { repeats = 5, warmup = 1 } = {},
+): Promise<{ median: number; min: number; max: number }> {
   for (let i = 0; i < warmup; i++) await fn();
   const times: number[] = [];
   for (let i = 0; i < repeats; i++) {
@@ -23,7 +31,7 @@ export async function timeMedian(fn: () => unknown, { repeats = 5, warmup = 1 } 
     times.push(performance.now() - t0);
   }
   times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
+  return { median: times[Math.floor(times.length / 2)], min: times[0], max: times[times.length - 1] };
 }
 
 /** Render rows as an aligned plain-text table. */

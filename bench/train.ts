@@ -3,7 +3,8 @@
  * defines it — Gmain + Dmain + Dreg/16 (the D regulariser runs every 16th iteration) — with G at
  * C_base 8192 / C_max 256, z/w 128, 2 mapping layers, D with the same C_base/C_max and minibatch
  * stddev group 4, batch 8. Each phase is timed as the loop runs it (lossPhase + the Adam step), on
- * one thread and with two data-parallel ranks (this thread + one worker, 4 images each). Baseline:
+ * one thread and with two data-parallel ranks (this thread + one worker, 4 images each): the
+ * median and the range of the timed calls per phase, and their sums per iteration. Baseline:
  * the official PyTorch code on this 2-core machine took 86.5 s per iteration (Gmain 68–83 s, Dmain
  * 15–20 s, Dreg 1.6–2.5 s, 2 threads). A second case at 32² (batch 8) gives the cost per kimg of a
  * smaller network. `--quick`: one timed repeat instead of three. `ALIASFREE_FL_GRADIENT=ops`
@@ -13,7 +14,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { timeMedian, type BenchRow } from './harness.js';
+import { timeStats, type BenchRow } from './harness.js';
 import { setBackend, backendInfo } from '../src/generator/backend.js';
 import { Rng } from '../src/generator/rng.js';
 import { trainConfig } from '../src/train/config.js';
@@ -86,37 +87,47 @@ export async function runCase({ resolution, batch, quick, twoRanks }: TrainBench
   const out: BenchRow[] = [];
   const measure = async (mode: string, run: (c: PhaseCall) => Promise<{ grads: unknown }>) => {
     const t: Record<string, number> = {};
+    const lo: Record<string, number> = {};
+    const hi: Record<string, number> = {};
     for (const name of ['Gmain', 'Dmain', 'Dreg'] as const) {
-      t[name] =
-        (await timeMedian(
-          async () => {
-            const genZ = tf.tensor2d(rng.normals(batch * 128), [batch, 128]);
-            const call: PhaseCall = {
-              phase: name,
-              gain: name === 'Dreg' ? 16 : 1,
-              realImg,
-              genZ,
-              curNimg: 0,
-              plMean: 0,
-              seed: 0,
-            };
-            const r = (await run(call)) as { grads: Record<string, tf.Tensor> | Map<string, Float32Array> };
-            const grads = r.grads instanceof Map ? r.grads : new Map(Object.entries(r.grads));
-            opt(name).step(name[0] === 'G' ? G.params : D.params, grads);
-            for (const g of grads.values()) if (!(g instanceof Float32Array)) g.dispose();
-            genZ.dispose();
-          },
-          { repeats, warmup: 1 },
-        )) / 1000;
-      out.push({ group: 'train', name: `${tag}, ${mode}: ${name}`, ms: t[name] * 1000, extra: { backend } });
+      const st = await timeStats(
+        async () => {
+          const genZ = tf.tensor2d(rng.normals(batch * 128), [batch, 128]);
+          const call: PhaseCall = {
+            phase: name,
+            gain: name === 'Dreg' ? 16 : 1,
+            realImg,
+            genZ,
+            curNimg: 0,
+            plMean: 0,
+            seed: 0,
+          };
+          const r = (await run(call)) as { grads: Record<string, tf.Tensor> | Map<string, Float32Array> };
+          const grads = r.grads instanceof Map ? r.grads : new Map(Object.entries(r.grads));
+          opt(name).step(name[0] === 'G' ? G.params : D.params, grads);
+          for (const g of grads.values()) if (!(g instanceof Float32Array)) g.dispose();
+          genZ.dispose();
+        },
+        { repeats, warmup: 1 },
+      );
+      [t[name], lo[name], hi[name]] = [st.median / 1000, st.min / 1000, st.max / 1000];
+      out.push({
+        group: 'train',
+        name: `${tag}, ${mode}: ${name}`,
+        ms: st.median,
+        extra: { backend, 'range s': `${lo[name].toFixed(1)}–${hi[name].toFixed(1)}` },
+      });
     }
     const it = t.Gmain + t.Dmain + t.Dreg / 16;
+    const itLo = lo.Gmain + lo.Dmain + lo.Dreg / 16;
+    const itHi = hi.Gmain + hi.Dmain + hi.Dreg / 16;
     out.push({
       group: 'train',
       name: `${tag}, ${mode}: iteration (Gmain + Dmain + Dreg/16)`,
       ms: it * 1000,
       extra: {
         backend,
+        'range s': `${itLo.toFixed(1)}–${itHi.toFixed(1)}`,
         's/iteration': it,
         's/kimg': (it * 1000) / batch,
         ...(resolution === 64 && batch === 8 ? { 'PyTorch s': PYTORCH_S, speed_up: PYTORCH_S / it } : {}),

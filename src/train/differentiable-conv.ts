@@ -28,7 +28,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  prepareWinogradConvWeightHWIO,
+  packWinogradConvWeight,
   winogradConvChannels,
   winogradConvSupport,
   winogradWeightGradient,
@@ -232,9 +232,8 @@ function padChannels(x: tf.Tensor4D, c: number): tf.Tensor4D {
  * output cropped back.
  */
 function winogradRun(x: tf.Tensor4D, w: tf.Tensor4D, pad: number, flipped: boolean): tf.Tensor4D {
-  const cin = x.shape[3];
   const cout = flipped ? w.shape[2] : w.shape[3];
-  const packed = prepareWinogradConvWeightHWIO(w.dataSync(), cin, cout, { flipped });
+  const packed = packWinogradConvWeight(w, { flipped });
   try {
     return winogradConvChannels(x, packed, cout, { pad });
   } finally {
@@ -314,25 +313,20 @@ function convGradients(
   const h1 = h + 2 * ph - kh + 1;
   const w1 = wd + 2 * pw - kw + 1;
   const g = zeroInsert(dy, stride, h1, w1);
-  if (weightsFrozen > 0) {
-    const dx =
-      !recording() && winogradApplies(kh, kw, cin, cout, stride, ph, pw, h, wd)
-        ? winogradRun(g, ws, kh - 1 - ph, true)
-        : convFn(
-            1,
-            kh - 1 - ph,
-            kw - 1 - pw,
-          )(g, tf.transpose(tf.reverse(ws, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D);
-    return [dx, tf.zerosLike(ws)];
-  }
-  // A first-order backward (nothing records it) of a Winograd-sized conv runs both gradients on
-  // the kernels directly: they have no gradients of their own.
-  if (!recording() && winogradApplies(kh, kw, cin, cout, stride, ph, pw, h, wd))
-    return [winogradRun(g, ws, kh - 1 - ph, true), winogradWeightGradientOf(xs, g, ph)];
-  // ∂L/∂x: full correlation of ḡ with the flipped, in/out-swapped kernel, cropped by p.
-  const wt = tf.transpose(tf.reverse(ws, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
-  const dx = convFn(1, kh - 1 - ph, kw - 1 - pw)(g, wt);
+  // ∂L/∂x: full correlation of ḡ with the flipped, in/out-swapped kernel, cropped by p — a
+  // stride-1 conv of ḡ. In a first-order backward (nothing records it) that conv runs on the
+  // Winograd kernel directly where it is big enough (also for a strided forward), without
+  // materialising the flipped kernel; the kernels have no gradients of their own.
+  const dxPad = kh - 1 - ph;
+  const first = !recording();
+  const dx =
+    first && winogradApplies(kh, kw, cout, cin, 1, dxPad, kw - 1 - pw, h1, w1)
+      ? winogradRun(g, ws, dxPad, true)
+      : convFn(1, dxPad, kw - 1 - pw)(g, tf.transpose(tf.reverse(ws, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D);
+  if (weightsFrozen > 0) return [dx, tf.zerosLike(ws)];
   // ∂L/∂w: correlate the padded input with g (at the strided grid).
+  if (first && winogradApplies(kh, kw, cin, cout, stride, ph, pw, h, wd))
+    return [dx, winogradWeightGradientOf(xs, g, ph)];
   const xp = ph > 0 || pw > 0 ? (tf.pad(xs, pads(ph, pw) as Pads4) as tf.Tensor4D) : xs;
   return [dx, weightGradient(xp, dy, kh, kw, stride)];
 }

@@ -23,6 +23,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { conv2dDiff } from './differentiable-conv.js';
+import { FirFilter, firFilter2d } from './differentiable-fir.js';
 import { Rng } from '../generator/rng.js';
 import { readNpy } from '../io/npy.js';
 import type { StateDict, StateTensor } from '../generator/state.js';
@@ -301,7 +302,7 @@ export class Discriminator {
   private readonly buffers: Map<string, StateTensor>;
   private readonly entries: Entry[];
   /** The [1,3,3,1] filter as a conv kernel [4, 4, 1, 1] (flipped: upfirdn2d convolves). */
-  private readonly filter: tf.Tensor4D;
+  private readonly filter: FirFilter;
   private disposed = false;
 
   /** Use the factory functions. `state` must hold every key of the layout with its shape. */
@@ -344,7 +345,7 @@ export class Discriminator {
     const f = this.buffers.get(`b${this.config.imgResolution}.resample_filter`)?.data ?? binomialFilter();
     const flipped = new Float32Array(16);
     for (let i = 0; i < 16; i++) flipped[i] = f[15 - i];
-    this.filter = tf.tensor4d(flipped, [4, 4, 1, 1]);
+    this.filter = new FirFilter(flipped, 4, 4);
   }
 
   private alive(): void {
@@ -359,16 +360,7 @@ export class Discriminator {
 
   /** The [1,3,3,1] filter on NHWC x (per channel) with padding `pad` and stride `down`. */
   private filter2d(x: tf.Tensor4D, pad: number, down: number): tf.Tensor4D {
-    const [n, h, w, c] = x.shape;
-    const maps = tf.reshape(tf.transpose(x, [0, 3, 1, 2]), [n * c, h, w, 1]) as tf.Tensor4D;
-    const y = tf.conv2d(maps, this.filter, down, [
-      [0, 0],
-      [pad, pad],
-      [pad, pad],
-      [0, 0],
-    ]);
-    const [, oh, ow] = y.shape;
-    return tf.transpose(tf.reshape(y, [n, c, oh, ow]), [0, 2, 3, 1]) as tf.Tensor4D;
+    return firFilter2d(x, this.filter, pad, down);
   }
 
   /**

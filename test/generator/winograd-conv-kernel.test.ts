@@ -19,6 +19,8 @@ import {
   winogradConvSupport,
   winogradUpConv,
   winogradWeightGradient,
+  packWinogradConvWeight,
+  winogradConvChannels,
   upsampleImage2x,
   type WinogradConvBinary,
 } from '../../src/generator/kernels/winograd-conv.js';
@@ -386,6 +388,89 @@ test('weight gradient: bad input is rejected with a clear error; a call leaves o
   tf.dispose([x, dy, ones, g!]);
 });
 
+test('weight packing in the kernel equals the float64 packing (plain and flipped), and pads odd channel counts with zeros', () => {
+  const rng = new Rng(41);
+  for (const [cin, cout] of [
+    [8, 16],
+    [12, 8],
+    [6, 11],
+    [203, 161],
+  ]) {
+    const hwio = Float32Array.from(rng.normals(9 * cin * cout));
+    // The float64 reference: the OIHW packing of prepareWinogradConvWeight on zero-padded weights.
+    const oihw = (flip: boolean, ci: number, co: number, ciP: number, coP: number) => {
+      const out = new Float32Array(coP * ciP * 9);
+      for (let t = 0; t < 9; t++)
+        for (let i = 0; i < ci; i++)
+          for (let o = 0; o < co; o++)
+            out[(o * ciP + i) * 9 + t] = flip
+              ? hwio[((8 - t) * co + o) * ci + i]
+              : hwio[(t * ci + i) * co + o];
+      return out;
+    };
+    const w = tf.tensor4d(hwio, [3, 3, cin, cout]);
+    for (const flipped of [false, true]) {
+      const [ci, co] = flipped ? [cout, cin] : [cin, cout];
+      const [ciP, coP] = [Math.ceil(ci / 4) * 4, Math.ceil(co / 8) * 8];
+      const got = packWinogradConvWeight(w, { flipped });
+      assert.equal(got.inChannels, ciP);
+      assert.equal(got.outChannels, coP);
+      const ref = prepareWinogradConvWeight(oihw(flipped, ci, co, ciP, coP), coP, ciP);
+      const err = relError(got.packed.dataSync() as Float32Array, Float64Array.from(ref.packed.dataSync()));
+      assert.ok(err < 1e-6, `${cin} → ${cout}${flipped ? ' flipped' : ''}: error ${err}`);
+      tf.dispose([got.packed, ref.packed]);
+    }
+    w.dispose();
+  }
+  assert.throws(
+    () => packWinogradConvWeight(tf.zeros([1, 1, 4, 8]) as tf.Tensor4D),
+    /hwio must be a float32 \[3, 3, C_in, C_out\] tensor, got \[1, 1, 4, 8\]/,
+  );
+});
+
+test('winogradConvChannels: odd channel counts (padded) equal the float64 conv; styles and scale padded too', () => {
+  const rng = new Rng(42);
+  const [n, h, w, cin, cout] = [2, 9, 7, 6, 11];
+  const x = Float32Array.from(rng.normals(n * h * w * cin));
+  const hwio = Float32Array.from(rng.normals(9 * cin * cout));
+  const s = Float32Array.from(rng.normals(n * cin));
+  const sc = Float32Array.from(rng.normals(n * cout));
+  const packed = packWinogradConvWeight(tf.tensor4d(hwio, [3, 3, cin, cout]));
+  const xt = tf.tensor4d(x, [n, h, w, cin]);
+  const y = winogradConvChannels(xt, packed, cout, {
+    pad: 1,
+    styles: tf.tensor2d(s, [n, cin]),
+    scale: tf.tensor2d(sc, [n, cout]),
+  });
+  assert.deepEqual(y.shape, [n, h, w, cout]);
+  const ref = new Float64Array(n * h * w * cout);
+  for (let b = 0; b < n; b++)
+    for (let i = 0; i < h; i++)
+      for (let j = 0; j < w; j++)
+        for (let o = 0; o < cout; o++) {
+          let acc = 0;
+          for (let a = 0; a < 3; a++)
+            for (let e = 0; e < 3; e++) {
+              const yy = i + a - 1;
+              const xx = j + e - 1;
+              if (yy < 0 || yy >= h || xx < 0 || xx >= w) continue;
+              for (let q = 0; q < cin; q++)
+                acc +=
+                  x[((b * h + yy) * w + xx) * cin + q] *
+                  s[b * cin + q] *
+                  hwio[((a * 3 + e) * cin + q) * cout + o];
+            }
+          ref[((b * h + i) * w + j) * cout + o] = acc * sc[b * cout + o];
+        }
+  const err = relError(y.dataSync() as Float32Array, ref);
+  assert.ok(err < 1e-5, `error ${err}`);
+  assert.throws(
+    () => winogradConvChannels(tf.zeros([1, 5, 5, 9]) as tf.Tensor4D, packed, cout),
+    /x has 9 channels and 11 are asked for; the weights are packed for 8 → 16/,
+  );
+  tf.dispose([xt, y, packed.packed]);
+});
+
 test('the embedded wasm binaries are built from the current C source', () => {
   const src = readFileSync(new URL('../../src/generator/kernels/winograd-conv.c', import.meta.url));
   assert.equal(
@@ -404,6 +489,7 @@ test('both modules import only a memory, export the kernels and have no data seg
     'winograd_conv',
     'winograd_up_conv',
     'winograd_weight_grad',
+    'pack_weights',
   ];
   assertHeapKernelModule(WASM_BASE64, kernels);
   // The relaxed build validates where the engine has relaxed SIMD (switched on by the kernel).

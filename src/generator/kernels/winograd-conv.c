@@ -843,3 +843,39 @@ __attribute__((export_name("winograd_weight_grad"))) void winograd_weight_grad(c
       }
     }
 }
+
+/*
+ * ---- Weight packing --------------------------------------------------------------------------
+ *
+ * U_ξ = (G g Gᵀ)_ξ of every 3×3 kernel g, written in the layout `winograd_conv` reads:
+ * u[ξ][o / 8][i][o mod 8], channels zero-padded to cin_p (multiple of 4) and cout_p (of 8). The
+ * weights come as tfjs's HWIO [3][3][cin][cout]; with `flipped` they are those of a ∂L/∂x conv,
+ * w̃[a][b][i][o] = w[2 − a][2 − b][o][i] for hwio of shape [3][3][cout][cin]. In float32 (the
+ * JavaScript version worked in float64: the two differ by float32 rounding of the 36 sums, far
+ * below the algorithm's own error).
+ */
+typedef struct {
+  int32_t cin, cout, cin_p, cout_p, flipped;
+  const float *hwio;
+  float *u; /* 36 · cin_p · cout_p floats, zeroed here where padded */
+} PackParams;
+
+__attribute__((export_name("pack_weights"))) void pack_weights(const PackParams *p) {
+  const int32_t cin = p->cin, cout = p->cout, cin_p = p->cin_p, cout_p = p->cout_p;
+  const long plane = (long)cin_p * cout_p;
+  for (long q = 0; q < 36 * plane; q++) p->u[q] = 0.f;
+  for (int32_t o = 0; o < cout; o++)
+    for (int32_t i = 0; i < cin; i++) {
+      float g[9], t[18];
+      for (int32_t r = 0; r < 9; r++)
+        g[r] = p->flipped ? p->hwio[((long)(8 - r) * cout + o) * cin + i] : p->hwio[((long)r * cin + i) * cout + o];
+      /* t = G g (6 × 3), then U = t Gᵀ (6 × 6). */
+      for (int32_t a = 0; a < 6; a++)
+        for (int32_t c = 0; c < 3; c++)
+          t[3 * a + c] = g43(a, 0) * g[c] + g43(a, 1) * g[3 + c] + g43(a, 2) * g[6 + c];
+      float *dst = p->u + (((long)(o >> 3) * cin_p + i) << 3) + (o & 7);
+      for (int32_t a = 0; a < 6; a++)
+        for (int32_t b = 0; b < 6; b++)
+          dst[(a * 6 + b) * plane] = t[3 * a] * g43(b, 0) + t[3 * a + 1] * g43(b, 1) + t[3 * a + 2] * g43(b, 2);
+    }
+}

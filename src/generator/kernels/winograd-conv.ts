@@ -22,6 +22,7 @@ import { WINOGRAD_G } from '../ops/winograd.js';
 const KERNEL_NAME = 'AliasfreeWinogradConv';
 const IMAGE_KERNEL_NAME = 'AliasfreeImageUpsample2x';
 const WEIGHT_GRAD_KERNEL_NAME = 'AliasfreeWinogradWeightGrad';
+const PACK_KERNEL_NAME = 'AliasfreeWinogradPack';
 
 /** Winograd F(4, 3) weight transform G (6 × 3; points 0, ±1, ±2, ∞), as in the tfjs-op path. */
 const G43 = WINOGRAD_G[4];
@@ -43,6 +44,7 @@ interface KernelExports {
   image_up2(params: number): void;
   winograd_weight_grad(params: number): void;
   weight_grad_scratch_floats(params: number): number;
+  pack_weights(params: number): void;
 }
 
 /** Parameter block fields, in the order of the C struct `Params` (4 bytes each). */
@@ -191,40 +193,27 @@ export function prepareWinogradConvWeight(
 }
 
 /**
- * Transform and pack 3×3 weights given in tfjs's HWIO layout `[3, 3, C_in, C_out]` (flat) for
- * `winogradConvChannels`, for any channel counts: C_in is zero-padded to a multiple of 4 and C_out
- * to one of 8 (the packed weight's `inChannels`/`outChannels` are the padded counts). With
- * `flipped`, the weights packed are those of the conv that computes a ∂L/∂x, w̃[a, b, i, o] =
- * w[2 − a, 2 − b, o, i] for `hwio` of shape [3, 3, C_out, C_in] (no reversed or transposed copy is
- * made).
+ * Transform and pack 3×3 weights given as a tfjs HWIO tensor `[3, 3, C_in, C_out]` for
+ * `winogradConvChannels`, in the kernel (`pack_weights`: float32, no copy through JavaScript),
+ * for any channel counts: C_in is zero-padded to a multiple of 4 and C_out to one of 8 (the packed
+ * weight's `inChannels`/`outChannels` are the padded counts). With `flipped`, the weights packed
+ * are those of the conv that computes a ∂L/∂x, w̃[a, b, i, o] = w[2 − a, 2 − b, o, i], for `hwio`
+ * of shape [3, 3, C_out, C_in] (no reversed or transposed copy is made). Wasm backend only.
  */
-export function prepareWinogradConvWeightHWIO(
-  hwio: ArrayLike<number>,
-  cin: number,
-  cout: number,
+export function packWinogradConvWeight(
+  hwio: tf.Tensor4D,
   { flipped = false }: { flipped?: boolean } = {},
 ): WinogradConvWeight {
-  if (!Number.isInteger(cin) || cin < 1 || !Number.isInteger(cout) || cout < 1)
-    throw new RangeError(`channel counts must be positive integers, got C_in ${cin}, C_out ${cout}`);
-  if (hwio.length !== 9 * cin * cout)
-    throw new RangeError(`weights must hold 9·C_in·C_out = ${9 * cin * cout} values, got ${hwio.length}`);
-  const cinP = Math.ceil(cin / 4) * 4;
-  const coutP = Math.ceil(cout / 8) * 8;
-  const packed = new Float32Array(36 * cinP * coutP);
-  const plane = cinP * coutP;
-  const g = new Float64Array(9);
-  const t = new Float64Array(18);
-  const u = new Float64Array(36);
-  for (let o = 0; o < cout; o++) {
-    for (let i = 0; i < cin; i++) {
-      for (let r = 0; r < 9; r++)
-        g[r] = flipped ? hwio[((8 - r) * cout + o) * cin + i] : hwio[(r * cin + i) * cout + o];
-      sandwich(G43_FLAT, 6, g, t, u);
-      const at = (((o >> 3) * cinP + i) << 3) + (o & 7);
-      for (let xi = 0; xi < 36; xi++) packed[xi * plane + at] = u[xi];
-    }
-  }
-  return { packed: tf.tensor1d(packed, 'float32'), inChannels: cinP, outChannels: coutP };
+  const support = winogradConvSupport();
+  if (!support.ok) throw new Error(`winograd weight packing unavailable: ${support.reason}`);
+  if (hwio.rank !== 4 || hwio.shape[0] !== 3 || hwio.shape[1] !== 3 || hwio.dtype !== 'float32')
+    throw new RangeError(`hwio must be a float32 [3, 3, C_in, C_out] tensor, got [${hwio.shape.join(', ')}]`);
+  const [cin, cout] = flipped ? [hwio.shape[3], hwio.shape[2]] : [hwio.shape[2], hwio.shape[3]];
+  ensureRegistered();
+  const packed = tf.engine().runKernel(PACK_KERNEL_NAME, { x: hwio }, {
+    flipped,
+  } as unknown as tf.NamedAttrMap) as tf.Tensor1D;
+  return { packed, inChannels: Math.ceil(cin / 4) * 4, outChannels: Math.ceil(cout / 8) * 8 };
 }
 
 /** conv0 weights transformed and packed for `winogradUpConv` (owns two tensors). */
@@ -515,9 +504,57 @@ function weightGradKernelFunc({
   return out;
 }
 
+function packKernelFunc({
+  inputs,
+  backend,
+  attrs,
+}: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+  attrs?: tf.NamedAttrMap;
+}): tf.TensorInfo {
+  const be = backend as WasmBackendLike;
+  const memory = heapMemory(be);
+  if (!memory) throw new Error('winograd weight packing: the wasm backend does not expose its memory');
+  const k = instanceFor(memory);
+  const x = inputs.x as tf.TensorInfo;
+  const flipped = Boolean((attrs as unknown as { flipped: boolean }).flipped);
+  const [cin, cout] = flipped ? [x.shape[3], x.shape[2]] : [x.shape[2], x.shape[3]];
+  const cinP = Math.ceil(cin / 4) * 4;
+  const coutP = Math.ceil(cout / 8) * 8;
+  const out = be.makeOutput([36 * cinP * coutP], 'float32');
+  const fields = ['cin', 'cout', 'cin_p', 'cout_p', 'flipped', 'hwio', 'u'] as const;
+  const values = { cin, cout, cin_p: cinP, cout_p: coutP, flipped: flipped ? 1 : 0 };
+  callKernel(
+    be,
+    'winograd weight packing',
+    {
+      blockBytes: fields.length * 4,
+      fill: (block) =>
+        writeParamBlock(
+          memory,
+          block,
+          fields,
+          { ...values, hwio: heapOffset(be, x), u: heapOffset(be, out) },
+          new Set<string>(),
+        ),
+      scratchFloats: () => 0,
+      run: (block) => k.pack_weights(block),
+    },
+    [out],
+  );
+  return out;
+}
+
 let registered = false;
 function ensureRegistered(): void {
   if (registered) return;
+  if (!tf.getKernel(PACK_KERNEL_NAME, 'wasm'))
+    tf.registerKernel({
+      kernelName: PACK_KERNEL_NAME,
+      backendName: 'wasm',
+      kernelFunc: packKernelFunc as unknown as tf.KernelFunc,
+    });
   if (!tf.getKernel(WEIGHT_GRAD_KERNEL_NAME, 'wasm'))
     tf.registerKernel({
       kernelName: WEIGHT_GRAD_KERNEL_NAME,

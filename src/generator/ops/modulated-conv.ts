@@ -29,7 +29,7 @@ import {
   type WinogradWeight,
 } from './winograd.js';
 import {
-  prepareWinogradConvWeightHWIO,
+  packWinogradConvWeight,
   winogradConvChannels,
   winogradConvSupport,
   type WinogradConvWeight,
@@ -112,7 +112,7 @@ export function useFusedKernel(
 /** The weights of `w` packed for the fused kernel, made (and kept, outside any tidy) on first use. */
 function fusedWeight(w: PreparedModConvWeight): WinogradConvWeight {
   if (!w.fused) {
-    w.fused = prepareWinogradConvWeightHWIO(w.hwio.dataSync(), w.inChannels, w.outChannels);
+    w.fused = packWinogradConvWeight(w.hwio);
     tf.keep(w.fused.packed);
   }
   return w.fused;
