@@ -55,8 +55,12 @@ function pads(ph: number, pw: number): Pads4 | 'valid' {
       ];
 }
 
-/** Zero-insert g [N, Ho, Wo, C] with stride s onto a [N, h1, w1, C] grid (ḡ[s·i] = g[i]). */
-function zeroInsert(g: tf.Tensor4D, s: number, h1: number, w1: number): tf.Tensor4D {
+/**
+ * Zero-insert g [N, Ho, Wo, C] with stride s onto a [N, h1, w1, C] grid (ḡ[s·i] = g[i]): the
+ * upstream gradient of a strided op brought back to the stride-1 grid (also used by
+ * differentiable-fir.ts).
+ */
+export function zeroInsert(g: tf.Tensor4D, s: number, h1: number, w1: number): tf.Tensor4D {
   if (s === 1) return g;
   const [n, ho, wo, c] = g.shape;
   let z = tf.reshape(g, [n, ho, 1, wo, 1, c]);

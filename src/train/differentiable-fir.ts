@@ -21,6 +21,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { firFilterKernel, firFilterSupport } from '../generator/kernels/fir-filter.js';
+import { zeroInsert } from './differentiable-conv.js';
 
 /** A filter and its flip, tiled per channel count, made once (owned by the `FirFilter`). */
 export class FirFilter {
@@ -72,33 +73,6 @@ export class FirFilter {
     this.tapsTensor?.dispose();
     this.tapsTensor = null;
   }
-}
-
-/** Zero-insert g [N, Ho, Wo, C] with stride s onto an [N, h1, w1, C] grid (ḡ[s·i] = g[i]). */
-function zeroInsert(g: tf.Tensor4D, s: number, h1: number, w1: number): tf.Tensor4D {
-  if (s === 1) return g;
-  const [n, ho, wo, c] = g.shape;
-  const z = tf.pad(tf.reshape(g, [n, ho, 1, wo, 1, c]), [
-    [0, 0],
-    [0, 0],
-    [0, s - 1],
-    [0, 0],
-    [0, s - 1],
-    [0, 0],
-  ]);
-  let y = tf.reshape(z, [n, ho * s, wo * s, c]) as tf.Tensor4D;
-  if (ho * s > h1 || wo * s > w1)
-    y = tf.slice(y, [0, 0, 0, 0], [n, Math.min(ho * s, h1), Math.min(wo * s, w1), c]);
-  const ph = h1 - y.shape[1];
-  const pw = w1 - y.shape[2];
-  if (ph > 0 || pw > 0)
-    y = tf.pad(y, [
-      [0, 0],
-      [0, ph],
-      [0, pw],
-      [0, 0],
-    ]);
-  return y;
 }
 
 type FirFn = (x: tf.Tensor4D) => tf.Tensor4D;

@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { WASM_BASE64 } from './filtered-lrelu-wasm.js';
-import { callKernel, heapMemory, heapOffset, writeParamBlock, type WasmBackendLike } from './tfjs-heap.js';
+import { callKernel, heapOffset, writeParamBlock, HeapKernelModule } from './tfjs-heap.js';
 
 /** Geometry and taps of one fused call (all taps are correlation taps, as applied). */
 export interface FusedFilteredLreluSpec {
@@ -52,40 +52,14 @@ const PARAM_FIELDS = [
 ] as const; // prettier-ignore
 const FLOAT_FIELDS = new Set(['slope', 'clamp']);
 
-let compiled: WebAssembly.Module | null = null;
-const instances = new WeakMap<WebAssembly.Memory, KernelExports>();
-
-function kernelModule(): WebAssembly.Module {
-  if (!compiled)
-    compiled = new WebAssembly.Module(Uint8Array.from(atob(WASM_BASE64), (ch) => ch.charCodeAt(0)));
-  return compiled;
-}
+const kernel = new HeapKernelModule<KernelExports>(WASM_BASE64, 'fused filtered lrelu');
 
 /**
  * Whether the fused kernel can run on the current tfjs backend, and if not, why (wasm backend
  * only: it needs the backend's heap, which no other backend has).
  */
 export function fusedFilteredLreluSupport(): { ok: boolean; reason: string } {
-  const name = tf.getBackend();
-  if (name !== 'wasm') return { ok: false, reason: `the tfjs backend is '${name}', not 'wasm'` };
-  if (!heapMemory(tf.backend()))
-    return { ok: false, reason: 'the wasm backend does not expose its memory (unexpected tfjs version)' };
-  try {
-    kernelModule();
-  } catch (e) {
-    return { ok: false, reason: `the kernel does not compile here (WebAssembly SIMD?): ${String(e)}` };
-  }
-  return { ok: true, reason: 'wasm backend with SIMD: fused kernel in the tfjs heap' };
-}
-
-function instanceFor(memory: WebAssembly.Memory): KernelExports {
-  let k = instances.get(memory);
-  if (!k) {
-    const inst = new WebAssembly.Instance(kernelModule(), { env: { memory } });
-    k = inst.exports as unknown as KernelExports;
-    instances.set(memory, k);
-  }
-  return k;
+  return kernel.support(tf.getBackend(), tf.backend());
 }
 
 function kernelFunc({
@@ -97,10 +71,7 @@ function kernelFunc({
   backend: unknown;
   attrs?: tf.NamedAttrMap;
 }): tf.TensorInfo {
-  const be = backend as WasmBackendLike;
-  const memory = heapMemory(be);
-  if (!memory) throw new Error('fused filtered lrelu: the wasm backend does not expose its memory');
-  const k = instanceFor(memory);
+  const { be, memory, k } = kernel.exportsFor(backend);
   const x = inputs.x as tf.TensorInfo;
   const bias = inputs.bias as tf.TensorInfo | undefined;
   const a = attrs as unknown as {

@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { WASM_BASE64 } from './fir-filter-wasm.js';
-import { callKernel, heapMemory, heapOffset, writeParamBlock, type WasmBackendLike } from './tfjs-heap.js';
+import { callKernel, heapOffset, writeParamBlock, HeapKernelModule } from './tfjs-heap.js';
 
 const KERNEL_NAME = 'AliasfreeFirFilter';
 
@@ -20,34 +20,11 @@ interface KernelExports {
   fir_filter(params: number): void;
 }
 
-let compiled: WebAssembly.Module | null = null;
-const instances = new WeakMap<WebAssembly.Memory, KernelExports>();
-
-function kernelModule(): WebAssembly.Module {
-  return (compiled ??= new WebAssembly.Module(Uint8Array.from(atob(WASM_BASE64), (ch) => ch.charCodeAt(0))));
-}
+const kernel = new HeapKernelModule<KernelExports>(WASM_BASE64, 'fir filter');
 
 /** Whether the FIR kernel can run on the current tfjs backend (wasm only), and if not, why. */
 export function firFilterSupport(): { ok: boolean; reason: string } {
-  const name = tf.getBackend();
-  if (name !== 'wasm') return { ok: false, reason: `the tfjs backend is '${name}', not 'wasm'` };
-  if (!heapMemory(tf.backend()))
-    return { ok: false, reason: 'the wasm backend does not expose its memory (unexpected tfjs version)' };
-  try {
-    kernelModule();
-  } catch (e) {
-    return { ok: false, reason: `the kernel does not compile here (WebAssembly SIMD?): ${String(e)}` };
-  }
-  return { ok: true, reason: 'wasm backend with SIMD' };
-}
-
-function instanceFor(memory: WebAssembly.Memory): KernelExports {
-  let k = instances.get(memory);
-  if (!k) {
-    k = new WebAssembly.Instance(kernelModule(), { env: { memory } }).exports as unknown as KernelExports;
-    instances.set(memory, k);
-  }
-  return k;
+  return kernel.support(tf.getBackend(), tf.backend());
 }
 
 interface Attrs {
@@ -69,10 +46,7 @@ function kernelFunc({
   backend: unknown;
   attrs?: tf.NamedAttrMap;
 }): tf.TensorInfo {
-  const be = backend as WasmBackendLike;
-  const memory = heapMemory(be);
-  if (!memory) throw new Error('fir filter: the wasm backend does not expose its memory');
-  const k = instanceFor(memory);
+  const { be, memory, k } = kernel.exportsFor(backend);
   const x = inputs.x as tf.TensorInfo;
   const a = attrs as unknown as Attrs;
   const [n, h, w, c] = x.shape;

@@ -104,3 +104,53 @@ export function callKernel(
     if (!done) for (const o of outputs) be.disposeData(o.dataId);
   }
 }
+
+/**
+ * One WebAssembly kernel module that runs in tfjs's heap: compiled once from its base64 bytes,
+ * instantiated once per heap memory. `support()` says whether it can run on the current tfjs
+ * backend (wasm only, with a visible memory, the module compiling) and if not why; `exportsFor`
+ * gives a kernel function the backend, its memory and the instance's exports.
+ */
+export class HeapKernelModule<E> {
+  private compiled: WebAssembly.Module | null = null;
+  private readonly instances = new WeakMap<WebAssembly.Memory, E>();
+
+  /** `base64`: the module's bytes; `name`: how errors name the kernel. */
+  constructor(
+    private readonly base64: string,
+    readonly name: string,
+  ) {}
+
+  module(): WebAssembly.Module {
+    return (this.compiled ??= new WebAssembly.Module(
+      Uint8Array.from(atob(this.base64), (ch) => ch.charCodeAt(0)),
+    ));
+  }
+
+  /** Whether the kernel can run on the current tfjs backend, and if not, why. */
+  support(tfBackendName: string, tfBackend: unknown): { ok: boolean; reason: string } {
+    if (tfBackendName !== 'wasm')
+      return { ok: false, reason: `the tfjs backend is '${tfBackendName}', not 'wasm'` };
+    if (!heapMemory(tfBackend))
+      return { ok: false, reason: 'the wasm backend does not expose its memory (unexpected tfjs version)' };
+    try {
+      this.module();
+    } catch (e) {
+      return { ok: false, reason: `the kernel does not compile here (WebAssembly SIMD?): ${String(e)}` };
+    }
+    return { ok: true, reason: 'wasm backend with SIMD: kernel in the tfjs heap' };
+  }
+
+  /** The backend, its heap and this module's exports instantiated on that heap. */
+  exportsFor(backend: unknown): { be: WasmBackendLike; memory: WebAssembly.Memory; k: E } {
+    const be = backend as WasmBackendLike;
+    const memory = heapMemory(be);
+    if (!memory) throw new Error(`${this.name}: the wasm backend does not expose its memory`);
+    let k = this.instances.get(memory);
+    if (!k) {
+      k = new WebAssembly.Instance(this.module(), { env: { memory } }).exports as unknown as E;
+      this.instances.set(memory, k);
+    }
+    return { be, memory, k };
+  }
+}

@@ -35,14 +35,14 @@ import { prepareModConvWeight, modulatedConv2dNHWC, disposeModConvWeight } from 
  *   backward (default 2²⁴ float32 = 64 MiB: a batch of 8 at 64², C_max 256, runs as one chunk);
  *   bounds the wasm heap during training at 64² and above.
  * - `keptElements`: the conv outputs that one synthesis forward may keep for its backward, summed
- *   over its layers (default 2²⁸ float32 = 1 GiB; 0 keeps none). A layer whose conv output is kept
+ *   over its layers (default 2²⁷ float32 = 512 MiB; 0 keeps none). A layer whose conv output is kept
  *   skips the recomputation of its conv and filtered nonlinearity in the backward (it runs the
  *   nonlinearity's backward kernel on the kept map); the layers past the budget recompute. A
  *   batch of 8 at 64², C_max 256, keeps every layer in about 360 MiB.
  *
  * Results do not depend on them beyond float32 rounding (tests lower them to exercise each path).
  */
-export const recomputeLimits = { elements: 1 << 24, keptElements: 1 << 28 };
+export const recomputeLimits = { elements: 1 << 24, keptElements: 1 << 27 };
 
 /** Options of the training forwards. */
 export interface TrainForwardOptions {
