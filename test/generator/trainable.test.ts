@@ -1,8 +1,10 @@
 /**
  * The StyleGAN3 generator in training form (`Generator.trainable()`): its image equals the official
  * one (golden `generators/<tag>`, 1e-4·max) with and without layer checkpointing; the checkpointed
- * gradients (fast kernels forward, differentiable recomputation backward) equal the plain
- * differentiable ones; the state dict round-trips; `updateEmas` moves only the EMA buffers; errors.
+ * gradients (fast kernels forward; backward from the kept conv outputs, or recomputed, whole or
+ * in chunks of samples) equal the plain differentiable ones; the known-conv op's gradients equal
+ * float64 central differences; the state dict round-trips; `updateEmas` moves only the EMA
+ * buffers; errors.
  */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,7 +14,8 @@ import { npy, goldenPath, assertCloseToMax } from '../helpers/golden.js';
 import { setBackend } from '../../src/generator/backend.js';
 import { loadGenerator } from '../../src/generator/weights.js';
 import { Generator } from '../../src/generator/stylegan3/generator.js';
-import { recomputeLimits } from '../../src/generator/stylegan3/trainable.js';
+import { demodulatedConvKnown, recomputeLimits } from '../../src/generator/stylegan3/trainable.js';
+import { Rng } from '../../src/generator/rng.js';
 import { ensureTrainingGradients } from '../../src/train/gradients.js';
 import { setFilteredLreluAlgorithm } from '../../src/generator/ops/filtered-lrelu.js';
 import { setConvAlgorithm } from '../../src/generator/ops/modulated-conv.js';
@@ -177,4 +180,67 @@ test('trainable: argument errors', async () => {
   assert.throws(() => T.mapping(tf.zeros([1, zDim]) as tf.Tensor2D), /disposed/);
   G.dispose();
   assert.throws(() => G.trainable(), /disposed/);
+});
+
+test('demodulatedConvKnown: gradients of Σ R ⊙ sin(d ⊙ conv(xm, w)) with respect to xm, w and d against float64 central differences', () => {
+  const [n, h, ci, co, pad] = [2, 5, 3, 4, 2];
+  const rng = new Rng('known conv');
+  const xm = Float64Array.from(rng.normals(n * h * h * ci), Math.fround);
+  const w = Float64Array.from(rng.normals(9 * ci * co), (v) => Math.fround(v * 0.5));
+  const d = Float64Array.from(rng.normals(n * co), (v) => Math.fround(0.5 + Math.abs(v)));
+  const ho = h + 2 * pad - 2;
+  const R = Float64Array.from(rng.normals(n * ho * ho * co), Math.fround);
+  /** y = d ⊙ conv(xm, w) in float64 (NHWC × HWIO, zero padding). */
+  const y64 = (x: Float64Array, g: Float64Array, dd: Float64Array) => {
+    const y = new Float64Array(n * ho * ho * co);
+    for (let b = 0; b < n; b++)
+      for (let i = 0; i < ho; i++)
+        for (let j = 0; j < ho; j++)
+          for (let o = 0; o < co; o++) {
+            let acc = 0;
+            for (let a = 0; a < 3; a++)
+              for (let e = 0; e < 3; e++) {
+                const yy = i + a - pad;
+                const xx = j + e - pad;
+                if (yy < 0 || yy >= h || xx < 0 || xx >= h) continue;
+                for (let q = 0; q < ci; q++)
+                  acc += x[((b * h + yy) * h + xx) * ci + q] * g[((a * 3 + e) * ci + q) * co + o];
+              }
+            y[((b * ho + i) * ho + j) * co + o] = acc * dd[b * co + o];
+          }
+    return y;
+  };
+  const L64 = (x: Float64Array, g: Float64Array, dd: Float64Array) =>
+    y64(x, g, dd).reduce((s, v, i) => s + R[i] * Math.sin(v), 0);
+  const fd = (which: 0 | 1 | 2) => {
+    const args = [xm, w, d];
+    const out = new Float64Array(args[which].length);
+    for (let i = 0; i < out.length; i++) {
+      const p = args.map((a) => Float64Array.from(a));
+      const m = args.map((a) => Float64Array.from(a));
+      p[which][i] += 1e-4;
+      m[which][i] -= 1e-4;
+      out[i] = (L64(p[0], p[1], p[2]) - L64(m[0], m[1], m[2])) / 2e-4;
+    }
+    return out;
+  };
+  const known = tf.tensor4d(Float32Array.from(y64(xm, w, d)), [n, ho, ho, co]);
+  const Rt = tf.tensor4d(Float32Array.from(R), [n, ho, ho, co]);
+  const ts = [
+    tf.tensor4d(Float32Array.from(xm), [n, h, h, ci]),
+    tf.tensor4d(Float32Array.from(w), [3, 3, ci, co]),
+    tf.tensor2d(Float32Array.from(d), [n, co]),
+  ];
+  const grads = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+    tf.sum(
+      tf.mul(
+        Rt,
+        tf.sin(demodulatedConvKnown(a as tf.Tensor4D, b as tf.Tensor4D, c as tf.Tensor2D, known, pad)),
+      ),
+    ),
+  )(ts);
+  ['∂/∂xm', '∂/∂w', '∂/∂d'].forEach((what, k) =>
+    assertCloseToMax(grads[k].dataSync(), fd(k as 0 | 1 | 2), 1e-4, what),
+  );
+  tf.dispose([known, Rt, ...ts, ...grads]);
 });

@@ -17,7 +17,7 @@ import {
   type FusedFilteredLreluSpec,
 } from './filtered-lrelu.js';
 import { WASM_BASE64 } from './filtered-lrelu-backward-wasm.js';
-import { callKernel, heapMemory, heapOffset, writeParamBlock, type WasmBackendLike } from './tfjs-heap.js';
+import { callKernel, heapOffset, writeParamBlock, HeapKernelModule, type KernelArgs } from './tfjs-heap.js';
 
 const KERNEL_NAME = 'AliasfreeFusedFilteredLreluBackward';
 
@@ -33,19 +33,7 @@ const PARAM_FIELDS = [
 ] as const; // prettier-ignore
 const FLOAT_FIELDS = new Set(['slope', 'clamp']);
 
-let compiled: WebAssembly.Module | null = null;
-const instances = new WeakMap<WebAssembly.Memory, KernelExports>();
-
-function instanceFor(memory: WebAssembly.Memory): KernelExports {
-  let k = instances.get(memory);
-  if (!k) {
-    if (!compiled)
-      compiled = new WebAssembly.Module(Uint8Array.from(atob(WASM_BASE64), (ch) => ch.charCodeAt(0)));
-    k = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as KernelExports;
-    instances.set(memory, k);
-  }
-  return k;
-}
+const kernel = new HeapKernelModule<KernelExports>(WASM_BASE64, 'fused filtered lrelu backward');
 
 interface BackwardAttrs {
   /** [up, px0, py0, tw, th, down, ldh, ldw, radial, oh, ow] */
@@ -58,19 +46,8 @@ interface BackwardAttrs {
   clamp: number;
 }
 
-function kernelFunc({
-  inputs,
-  backend,
-  attrs,
-}: {
-  inputs: tf.NamedTensorInfoMap;
-  backend: unknown;
-  attrs?: tf.NamedAttrMap;
-}): tf.TensorInfo[] {
-  const be = backend as WasmBackendLike;
-  const memory = heapMemory(be);
-  if (!memory) throw new Error('fused filtered lrelu backward: the wasm backend does not expose its memory');
-  const k = instanceFor(memory);
+function kernelFunc({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
+  const { be, memory, k } = kernel.exportsFor(backend);
   const x = inputs.x as tf.TensorInfo;
   const dy = inputs.dy as tf.TensorInfo;
   const bias = inputs.bias as tf.TensorInfo | undefined;

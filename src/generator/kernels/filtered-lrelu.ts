@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { WASM_BASE64 } from './filtered-lrelu-wasm.js';
-import { callKernel, heapOffset, writeParamBlock, HeapKernelModule } from './tfjs-heap.js';
+import { callKernel, heapOffset, writeParamBlock, HeapKernelModule, type KernelArgs } from './tfjs-heap.js';
 
 /** Geometry and taps of one fused call (all taps are correlation taps, as applied). */
 export interface FusedFilteredLreluSpec {
@@ -62,15 +62,7 @@ export function fusedFilteredLreluSupport(): { ok: boolean; reason: string } {
   return kernel.support(tf.getBackend(), tf.backend());
 }
 
-function kernelFunc({
-  inputs,
-  backend,
-  attrs,
-}: {
-  inputs: tf.NamedTensorInfoMap;
-  backend: unknown;
-  attrs?: tf.NamedAttrMap;
-}): tf.TensorInfo {
+function kernelFunc({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const { be, memory, k } = kernel.exportsFor(backend);
   const x = inputs.x as tf.TensorInfo;
   const bias = inputs.bias as tf.TensorInfo | undefined;

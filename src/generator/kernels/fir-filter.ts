@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { WASM_BASE64 } from './fir-filter-wasm.js';
-import { callKernel, heapOffset, writeParamBlock, HeapKernelModule } from './tfjs-heap.js';
+import { callKernel, heapOffset, writeParamBlock, HeapKernelModule, type KernelArgs } from './tfjs-heap.js';
 
 const KERNEL_NAME = 'AliasfreeFirFilter';
 
@@ -37,15 +37,7 @@ interface Attrs {
   ow: number;
 }
 
-function kernelFunc({
-  inputs,
-  backend,
-  attrs,
-}: {
-  inputs: tf.NamedTensorInfoMap;
-  backend: unknown;
-  attrs?: tf.NamedAttrMap;
-}): tf.TensorInfo {
+function kernelFunc({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const { be, memory, k } = kernel.exportsFor(backend);
   const x = inputs.x as tf.TensorInfo;
   const a = attrs as unknown as Attrs;

@@ -65,6 +65,13 @@ export function writeParamBlock<F extends string>(
   });
 }
 
+/** The arguments tfjs passes a kernel function (inputs by name, the backend, the attributes). */
+export interface KernelArgs {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+  attrs?: tf.NamedAttrMap;
+}
+
 /** One kernel call's steps for `callKernel`. */
 export interface KernelCall {
   /** Bytes of the parameter block (the parameters and whatever the kernel reads after them). */

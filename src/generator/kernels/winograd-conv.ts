@@ -16,7 +16,14 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { WASM_BASE64, WASM_RELAXED_BASE64 } from './winograd-conv-wasm.js';
-import { callKernel, heapMemory, heapOffset, writeParamBlock, type WasmBackendLike } from './tfjs-heap.js';
+import {
+  callKernel,
+  heapMemory,
+  heapOffset,
+  writeParamBlock,
+  type WasmBackendLike,
+  type KernelArgs,
+} from './tfjs-heap.js';
 import { WINOGRAD_G } from '../ops/winograd.js';
 
 const KERNEL_NAME = 'AliasfreeWinogradConv';
@@ -120,6 +127,17 @@ function instanceFor(memory: WebAssembly.Memory): KernelExports {
     k = perMemory[kind] = inst.exports as unknown as KernelExports;
   }
   return k;
+}
+
+/** The backend, its heap and the current build's exports on it; `who` names the kernel in errors. */
+function exportsFor(
+  backend: unknown,
+  who: string,
+): { be: WasmBackendLike; memory: WebAssembly.Memory; k: KernelExports } {
+  const be = backend as WasmBackendLike;
+  const memory = heapMemory(be);
+  if (!memory) throw new Error(`${who}: the wasm backend does not expose its memory`);
+  return { be, memory, k: instanceFor(memory) };
 }
 
 /**
@@ -351,19 +369,8 @@ export interface WinogradConvOptions {
   clamp?: number | null;
 }
 
-function kernelFunc({
-  inputs,
-  backend,
-  attrs,
-}: {
-  inputs: tf.NamedTensorInfoMap;
-  backend: unknown;
-  attrs?: tf.NamedAttrMap;
-}): tf.TensorInfo {
-  const be = backend as WasmBackendLike;
-  const memory = heapMemory(be);
-  if (!memory) throw new Error('winograd conv: the wasm backend does not expose its memory');
-  const k = instanceFor(memory);
+function kernelFunc({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
+  const { be, memory, k } = exportsFor(backend, 'winograd conv');
   const x = inputs.x as tf.TensorInfo;
   const u = inputs.u as tf.TensorInfo;
   const a = attrs as unknown as {
@@ -416,17 +423,8 @@ function kernelFunc({
 }
 
 /** The skip image's up-sampling: NCHW [N, C, H, W] → [N, C, 2H, 2W]. */
-function imageKernelFunc({
-  inputs,
-  backend,
-}: {
-  inputs: tf.NamedTensorInfoMap;
-  backend: unknown;
-}): tf.TensorInfo {
-  const be = backend as WasmBackendLike;
-  const memory = heapMemory(be);
-  if (!memory) throw new Error('image up-sampling: the wasm backend does not expose its memory');
-  const k = instanceFor(memory);
+function imageKernelFunc({ inputs, backend }: KernelArgs): tf.TensorInfo {
+  const { be, memory, k } = exportsFor(backend, 'image up-sampling');
   const x = inputs.x as tf.TensorInfo;
   const taps = inputs.taps as tf.TensorInfo;
   const [n, c, h, w] = x.shape;
@@ -463,19 +461,8 @@ function weightGradChunk(tiles: number, cin: number, cout: number): number {
   return Math.max(1, Math.min(tiles, Math.max(32, Math.min(256, fit))));
 }
 
-function weightGradKernelFunc({
-  inputs,
-  backend,
-  attrs,
-}: {
-  inputs: tf.NamedTensorInfoMap;
-  backend: unknown;
-  attrs?: tf.NamedAttrMap;
-}): tf.TensorInfo {
-  const be = backend as WasmBackendLike;
-  const memory = heapMemory(be);
-  if (!memory) throw new Error('winograd weight gradient: the wasm backend does not expose its memory');
-  const k = instanceFor(memory);
+function weightGradKernelFunc({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
+  const { be, memory, k } = exportsFor(backend, 'winograd weight gradient');
   const x = inputs.x as tf.TensorInfo;
   const dy = inputs.dy as tf.TensorInfo;
   const { pad } = attrs as unknown as { pad: number };
@@ -504,19 +491,8 @@ function weightGradKernelFunc({
   return out;
 }
 
-function packKernelFunc({
-  inputs,
-  backend,
-  attrs,
-}: {
-  inputs: tf.NamedTensorInfoMap;
-  backend: unknown;
-  attrs?: tf.NamedAttrMap;
-}): tf.TensorInfo {
-  const be = backend as WasmBackendLike;
-  const memory = heapMemory(be);
-  if (!memory) throw new Error('winograd weight packing: the wasm backend does not expose its memory');
-  const k = instanceFor(memory);
+function packKernelFunc({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
+  const { be, memory, k } = exportsFor(backend, 'winograd weight packing');
   const x = inputs.x as tf.TensorInfo;
   const flipped = Boolean((attrs as unknown as { flipped: boolean }).flipped);
   const [cin, cout] = flipped ? [x.shape[3], x.shape[2]] : [x.shape[2], x.shape[3]];

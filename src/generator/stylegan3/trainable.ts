@@ -78,8 +78,9 @@ interface TrainLayer {
  *     ∂L/∂d[n, o] = Σ_p dy ⊙ conv = Σ_p dy ⊙ known / d.
  *
  * First order (the conv's first-order backward). The value is `known` itself (shared, not copied).
+ * Exported for its tests; the checkpointed layers are its only users.
  */
-function demodulatedConvKnown(
+export function demodulatedConvKnown(
   xm: tf.Tensor4D,
   w: tf.Tensor4D,
   d: tf.Tensor2D,
