@@ -525,30 +525,15 @@ function packKernelFunc({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
 let registered = false;
 function ensureRegistered(): void {
   if (registered) return;
-  if (!tf.getKernel(PACK_KERNEL_NAME, 'wasm'))
-    tf.registerKernel({
-      kernelName: PACK_KERNEL_NAME,
-      backendName: 'wasm',
-      kernelFunc: packKernelFunc as unknown as tf.KernelFunc,
-    });
-  if (!tf.getKernel(WEIGHT_GRAD_KERNEL_NAME, 'wasm'))
-    tf.registerKernel({
-      kernelName: WEIGHT_GRAD_KERNEL_NAME,
-      backendName: 'wasm',
-      kernelFunc: weightGradKernelFunc as unknown as tf.KernelFunc,
-    });
-  if (!tf.getKernel(KERNEL_NAME, 'wasm'))
-    tf.registerKernel({
-      kernelName: KERNEL_NAME,
-      backendName: 'wasm',
-      kernelFunc: kernelFunc as unknown as tf.KernelFunc,
-    });
-  if (!tf.getKernel(IMAGE_KERNEL_NAME, 'wasm'))
-    tf.registerKernel({
-      kernelName: IMAGE_KERNEL_NAME,
-      backendName: 'wasm',
-      kernelFunc: imageKernelFunc as unknown as tf.KernelFunc,
-    });
+  const kernels: [string, (args: KernelArgs) => tf.TensorInfo][] = [
+    [KERNEL_NAME, kernelFunc],
+    [IMAGE_KERNEL_NAME, imageKernelFunc],
+    [WEIGHT_GRAD_KERNEL_NAME, weightGradKernelFunc],
+    [PACK_KERNEL_NAME, packKernelFunc],
+  ];
+  for (const [kernelName, fn] of kernels)
+    if (!tf.getKernel(kernelName, 'wasm'))
+      tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc: fn as unknown as tf.KernelFunc });
   registered = true;
 }
 
