@@ -15,6 +15,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { setBackend } from '../../src/generator/backend.js';
 import {
   conv2dDiff,
+  conv2dDiffGradients,
   setTrainingConvAlgorithm,
   withoutWeightGradients,
 } from '../../src/train/differentiable-conv.js';
@@ -319,6 +320,31 @@ test('withoutWeightGradients: the same ∂L/∂x, zeros for ∂L/∂w (strides 1
     const [, again] = tf.grads(L)([x, w]);
     assert.deepEqual(Array.from(again.dataSync()), Array.from(gw.dataSync()));
     tf.dispose([x, w, gx, gw, fx, fw, again]);
+  }
+});
+
+test('conv2dDiffGradients equals the gradients autograd takes through conv2dDiff (strides 1 and 2), and checks dy', () => {
+  for (const s of [
+    { n: 2, h: 20, w: 20, ci: 8, co: 8, k: 3, stride: 1, pad: 1 },
+    { n: 2, h: 9, w: 8, ci: 3, co: 4, k: 3, stride: 2, pad: 1 },
+  ] as Shape[]) {
+    const rng = new Rng(`gradients ${s.stride}`);
+    const x = tf.tensor4d(rng.normals(s.n * s.h * s.w * s.ci), [s.n, s.h, s.w, s.ci]);
+    const w = tf.tensor4d(rng.normals(9 * s.ci * s.co), [3, 3, s.ci, s.co]);
+    const opts = { stride: s.stride, pad: s.pad };
+    const y = conv2dDiff(x, w, opts);
+    const dy = tf.tensor4d(rng.normals(y.size), y.shape);
+    const [ax, aw] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+      tf.sum(tf.mul(conv2dDiff(a as tf.Tensor4D, b as tf.Tensor4D, opts), dy)),
+    )([x, w]);
+    const [gx, gw] = conv2dDiffGradients(x, w, dy, opts);
+    assertGradClose(gx.dataSync(), Float64Array.from(ax.dataSync()), 1e-6, `∂L/∂x, stride ${s.stride}`);
+    assertGradClose(gw.dataSync(), Float64Array.from(aw.dataSync()), 1e-6, `∂L/∂w, stride ${s.stride}`);
+    assert.throws(
+      () => conv2dDiffGradients(x, w, tf.zeros([1, 2, 2, s.co]) as tf.Tensor4D, opts),
+      /dy must have the conv's output shape \[2, \d+, \d+, \d+\], got \[1, 2, 2, \d+\]/,
+    );
+    tf.dispose([x, w, y, dy, ax, aw, gx, gw]);
   }
 });
 
