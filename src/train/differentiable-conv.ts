@@ -31,7 +31,7 @@ import {
   packWinogradConvWeight,
   winogradConvChannels,
   winogradConvSupport,
-  winogradWeightGradient,
+  winogradWeightGradientChannels,
 } from '../generator/kernels/winograd-conv.js';
 
 /** Options of `conv2dDiff`: stride and zero padding. */
@@ -156,13 +156,14 @@ function weightGradient(xp: tf.Tensor4D, g: tf.Tensor4D, kh: number, kw: number,
   return tf.reshape(sum!, [kh, kw, ci, co]) as tf.Tensor4D;
 }
 
-/** How the forward products run: `'auto'` (Winograd where it pays, see `winogradForward`) or `'direct'`. */
+/** How the convs' products run: `'auto'` (Winograd where it pays, see `winogradApplies`) or `'direct'`. */
 export type TrainingConvAlgorithm = 'auto' | 'direct';
 let algorithm: TrainingConvAlgorithm = 'auto';
 
 /**
- * Choose how `conv2dDiff` computes its forward products (and so those of its ∂L/∂x), in this
- * thread (data-parallel workers keep `'auto'`). The gradients are the same formulas either way.
+ * Choose how `conv2dDiff` computes its products (forward, ∂L/∂x and, in a first-order backward,
+ * ∂L/∂w), in this thread (data-parallel workers keep `'auto'`). The gradients are the same formulas
+ * either way.
  *
  * @example
  * setTrainingConvAlgorithm('direct'); // tf.conv2d everywhere, e.g. to compare timings
@@ -175,10 +176,10 @@ export function setTrainingConvAlgorithm(a: TrainingConvAlgorithm): void {
 
 /**
  * Output pixels per sample (H_o · W_o) from which a conv runs as Winograd: 16 × 16. The
- * weights are packed on every call (in JavaScript: 20–27 ms measured for 256 → 256), which the
- * saved products repay from roughly 700 output pixels per call (XNNPACK's direct conv at ~15 G MAC/s
- * against 2.25 instead of 9 products per output at ~26 G MAC/s); training calls carry several
- * samples, or one sample of a large map. The rule looks at one sample's map, not the batch, so
+ * weights are transformed and packed on every call (in the kernel: about 5 ms for 256 → 256), which
+ * the saved products repay from a few hundred output pixels per call (XNNPACK's direct conv at
+ * ~15 G MAC/s against 2.25 instead of 9 products per output at ~26 G MAC/s); training calls carry
+ * several samples, or one sample of a large map. The rule looks at one sample's map, not the batch, so
  * that a batch split into sub-batches or data-parallel ranks takes the same path (and the same
  * float32 roundings) as the whole batch.
  */
@@ -188,8 +189,6 @@ const WINOGRAD_MIN_PIXELS = 256;
 function recording(): boolean {
   return (tf.engine() as unknown as { state: { gradientDepth: number } }).state.gradientDepth !== 0;
 }
-
-const roundUp = (v: number, m: number) => Math.ceil(v / m) * m;
 
 /**
  * Whether a stride-1 3 × 3 conv with padding (ph, pw) of a map of `h` × `wd` pixels per sample runs
@@ -213,19 +212,6 @@ function winogradApplies(
   if (cin < 4 || cout < 4) return false;
   if ((h + 2 * ph - 2) * (wd + 2 * pw - 2) < WINOGRAD_MIN_PIXELS) return false;
   return winogradConvSupport().ok;
-}
-
-/** x with its channels zero-padded to `c` (x itself when it has them). */
-function padChannels(x: tf.Tensor4D, c: number): tf.Tensor4D {
-  const extra = c - x.shape[3];
-  return extra === 0
-    ? x
-    : (tf.pad(x, [
-        [0, 0],
-        [0, 0],
-        [0, 0],
-        [0, extra],
-      ]) as tf.Tensor4D);
 }
 
 /**
@@ -262,25 +248,6 @@ function winogradForward(
   const [kh, kw, cin, cout] = w.shape;
   if (!winogradApplies(kh, kw, cin, cout, stride, ph, pw, x.shape[1], x.shape[2])) return null;
   return winogradRun(x, w, ph, false);
-}
-
-/**
- * ∂L/∂w of a conv that `winogradApplies` to, as the Winograd kernel (`winogradWeightGradient`: 2.25
- * instead of 9 products per output pixel and tap pair), channels padded and the result cropped.
- * The kernel has no gradient: only for a backward that nothing records (R1's second-order path
- * keeps the matrix products).
- */
-function winogradWeightGradientOf(xs: tf.Tensor4D, g: tf.Tensor4D, ph: number): tf.Tensor4D {
-  const cin = xs.shape[3];
-  const cout = g.shape[3];
-  const cinP = roundUp(cin, 4);
-  const coutP = roundUp(cout, 8);
-  return tf.tidy(() => {
-    const dw = winogradWeightGradient(padChannels(xs, cinP), padChannels(g, coutP), ph);
-    return cinP === cin && coutP === cout
-      ? dw
-      : (tf.slice(dw, [0, 0, 0, 0], [3, 3, cin, cout]) as tf.Tensor4D);
-  });
 }
 
 /** > 0 inside `withoutWeightGradients`. */
@@ -329,8 +296,10 @@ function convGradients(
       : convFn(1, dxPad, kw - 1 - pw)(g, tf.transpose(tf.reverse(ws, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D);
   if (weightsFrozen > 0) return [dx, tf.zerosLike(ws)];
   // ∂L/∂w: correlate the padded input with g (at the strided grid).
+  // (The weight-gradient kernel has no gradient of its own: R1's second-order path, which records,
+  // keeps the matrix products.)
   if (first && winogradApplies(kh, kw, cin, cout, stride, ph, pw, h, wd))
-    return [dx, winogradWeightGradientOf(xs, g, ph)];
+    return [dx, winogradWeightGradientChannels(xs, g, ph)];
   const xp = ph > 0 || pw > 0 ? (tf.pad(xs, pads(ph, pw) as Pads4) as tf.Tensor4D) : xs;
   return [dx, weightGradient(xp, dy, kh, kw, stride)];
 }

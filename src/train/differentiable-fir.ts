@@ -9,7 +9,7 @@
  *
  * and for g = ∂L/∂y zero-inserted onto the stride-1 grid (ḡ), ∂L/∂x = the same filtering of
  * pad(ḡ, k − 1 − p) with the flipped taps f[k − 1 − a, k − 1 − b], stride 1 — again this function,
- * so every order reduces to depthwise convolutions (XNNPACK's on wasm) plus pads and reshapes.
+ * so every order reduces to depthwise convolutions plus pads and reshapes.
  *
  * On the wasm backend both directions run on the WebAssembly kernel of
  * `src/generator/kernels/fir-filter.ts` (the forward and its adjoint, each the other's gradient);
@@ -23,7 +23,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { firFilterKernel, firFilterSupport } from '../generator/kernels/fir-filter.js';
 import { zeroInsert } from './differentiable-conv.js';
 
-/** A filter and its flip, tiled per channel count, made once (owned by the `FirFilter`). */
+/**
+ * A constant FIR filter: its taps, and the device tensors made from them once (the taps for the
+ * wasm kernel; the taps and their flip tiled per channel count for depthwise convolutions).
+ */
 export class FirFilter {
   /** Correlation taps [kh, kw], row-major. */
   readonly taps: Float32Array;

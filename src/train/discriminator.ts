@@ -301,7 +301,7 @@ export class Discriminator {
   /** Buffers (resample filters), kept as loaded. */
   private readonly buffers: Map<string, StateTensor>;
   private readonly entries: Entry[];
-  /** The [1,3,3,1] filter as a conv kernel [4, 4, 1, 1] (flipped: upfirdn2d convolves). */
+  /** The [1,3,3,1] filter as correlation taps (flipped: upfirdn2d convolves). */
   private readonly filter: FirFilter;
   private disposed = false;
 

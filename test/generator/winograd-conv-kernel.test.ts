@@ -19,6 +19,7 @@ import {
   winogradConvSupport,
   winogradUpConv,
   winogradWeightGradient,
+  winogradWeightGradientChannels,
   packWinogradConvWeight,
   winogradConvChannels,
   upsampleImage2x,
@@ -355,6 +356,28 @@ for (const binary of ['plain', 'relaxed'] as WinogradConvBinary[]) {
     }
   });
 }
+
+test('weight gradient for any channel counts (padded to the kernel multiples, cropped back) equals the float64 definition', () => {
+  const rng = new Rng(33);
+  for (const [n, h, w, cin, cout, pad] of [
+    [2, 9, 7, 6, 11, 1],
+    [1, 12, 10, 3, 5, 2],
+    [1, 8, 8, 8, 16, 0],
+  ]) {
+    const oh = h + 2 * pad - 2;
+    const ow = w + 2 * pad - 2;
+    const x = Float32Array.from(rng.normals(n * h * w * cin));
+    const dy = Float32Array.from(rng.normals(n * oh * ow * cout));
+    const xt = tf.tensor4d(x, [n, h, w, cin]);
+    const dyt = tf.tensor4d(dy, [n, oh, ow, cout]);
+    const g = winogradWeightGradientChannels(xt, dyt, pad);
+    assert.deepEqual(g.shape, [3, 3, cin, cout]);
+    const ref = weightGradReference(x, dy, n, h, w, cin, cout, pad);
+    const err = relError(g.dataSync() as Float32Array, ref, Math.max(...ref.map(Math.abs)));
+    assert.ok(err < 1e-5, `${cin} → ${cout}, pad ${pad}: error ${err}`);
+    tf.dispose([xt, dyt, g]);
+  }
+});
 
 test('weight gradient: bad input is rejected with a clear error; a call leaves only its output', () => {
   const x = tf.zeros([2, 6, 6, 4]) as tf.Tensor4D;

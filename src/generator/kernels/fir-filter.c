@@ -37,6 +37,21 @@ static inline __attribute__((always_inline)) void axpy(float *y, const float *x,
   for (; k < c; k++) y[k] += t * x[k];
 }
 
+/* The input index that tap t reads for output index i along one axis of length `len`, or −1:
+ * s·i + t − p for the forward; (i + p − t)/s for the adjoint when that is a whole number. */
+static inline __attribute__((always_inline)) int32_t source(int32_t i, int32_t t, int32_t pad, int32_t s,
+                                                            int32_t adjoint, int32_t len) {
+  int32_t u;
+  if (adjoint) {
+    const int32_t q = i + pad - t;
+    if (q < 0 || q % s) return -1;
+    u = q / s;
+  } else {
+    u = s * i + t - pad;
+  }
+  return u >= 0 && u < len ? u : -1;
+}
+
 __attribute__((export_name("fir_filter"))) void fir_filter(const Params *p) {
   const int32_t c = p->c, s = p->stride, pad = p->pad;
   for (int32_t n = 0; n < p->n; n++) {
@@ -47,25 +62,11 @@ __attribute__((export_name("fir_filter"))) void fir_filter(const Params *p) {
         float *yp = yn + ((long)i * p->ow + j) * c;
         for (int32_t k = 0; k < c; k++) yp[k] = 0.f;
         for (int32_t a = 0; a < p->kh; a++) {
-          int32_t u;
-          if (p->adjoint) {
-            const int32_t t = i + pad - a;
-            if (t < 0 || t % s) continue;
-            u = t / s;
-          } else {
-            u = s * i + a - pad;
-          }
-          if (u < 0 || u >= p->h) continue;
+          const int32_t u = source(i, a, pad, s, p->adjoint, p->h);
+          if (u < 0) continue;
           for (int32_t b = 0; b < p->kw; b++) {
-            int32_t v;
-            if (p->adjoint) {
-              const int32_t t = j + pad - b;
-              if (t < 0 || t % s) continue;
-              v = t / s;
-            } else {
-              v = s * j + b - pad;
-            }
-            if (v < 0 || v >= p->w) continue;
+            const int32_t v = source(j, b, pad, s, p->adjoint, p->w);
+            if (v < 0) continue;
             axpy(yp, xn + ((long)u * p->w + v) * c, p->taps[a * p->kw + b], c);
           }
         }

@@ -231,7 +231,8 @@ export function packWinogradConvWeight(
   const packed = tf.engine().runKernel(PACK_KERNEL_NAME, { x: hwio }, {
     flipped,
   } as unknown as tf.NamedAttrMap) as tf.Tensor1D;
-  return { packed, inChannels: Math.ceil(cin / 4) * 4, outChannels: Math.ceil(cout / 8) * 8 };
+  const [inChannels, outChannels] = paddedChannels(cin, cout);
+  return { packed, inChannels, outChannels };
 }
 
 /** conv0 weights transformed and packed for `winogradUpConv` (owns two tensors). */
@@ -496,8 +497,7 @@ function packKernelFunc({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const x = inputs.x as tf.TensorInfo;
   const flipped = Boolean((attrs as unknown as { flipped: boolean }).flipped);
   const [cin, cout] = flipped ? [x.shape[3], x.shape[2]] : [x.shape[2], x.shape[3]];
-  const cinP = Math.ceil(cin / 4) * 4;
-  const coutP = Math.ceil(cout / 8) * 8;
+  const [cinP, coutP] = paddedChannels(cin, cout);
   const out = be.makeOutput([36 * cinP * coutP], 'float32');
   const fields = ['cin', 'cout', 'cin_p', 'cout_p', 'flipped', 'hwio', 'u'] as const;
   const values = { cin, cout, cin_p: cinP, cout_p: coutP, flipped: flipped ? 1 : 0 };
@@ -599,6 +599,21 @@ export function winogradConv(
   return runConv(x, weight.packed, null, weight.inChannels, weight.outChannels, 1, pad, opts);
 }
 
+/** Channel counts rounded up to the kernels' multiples: 4 for C_in (a SIMD vector), 8 for C_out (a register tile). */
+function paddedChannels(cin: number, cout: number): [number, number] {
+  return [Math.ceil(cin / 4) * 4, Math.ceil(cout / 8) * 8];
+}
+
+/** t with its last axis zero-padded to `to` entries (t itself when it has them; null stays null). */
+function padLast<T extends tf.Tensor>(t: T | null, to: number): T | null {
+  if (!t) return null;
+  const extra = to - t.shape[t.rank - 1];
+  if (extra === 0) return t;
+  const p = t.shape.map((): [number, number] => [0, 0]);
+  p[t.rank - 1] = [0, extra];
+  return tf.pad(t, p) as T;
+}
+
 /**
  * `winogradConv` for channel counts that are not the kernel's multiples: `weight` from
  * `prepareWinogradConvWeightHWIO` (padded counts), x [N, H, W, C_in] with C_in ≤ the padded count
@@ -622,19 +637,11 @@ export function winogradConvChannels(
     );
   if (cin === cinP && cout === coutP) return winogradConv(x, weight, opts);
   return tf.tidy(() => {
-    const padLast = <T extends tf.Tensor>(t: T | null | undefined, to: number): T | null => {
-      if (!t) return null;
-      const extra = to - t.shape[t.rank - 1];
-      if (extra === 0) return t;
-      const p = t.shape.map((): [number, number] => [0, 0]);
-      p[t.rank - 1] = [0, extra];
-      return tf.pad(t, p) as T;
-    };
     const y = winogradConv(padLast(x, cinP)!, weight, {
       ...opts,
-      styles: padLast(opts.styles, cinP),
-      scale: padLast(opts.scale, coutP),
-      bias: padLast(opts.bias, coutP),
+      styles: padLast(opts.styles ?? null, cinP),
+      scale: padLast(opts.scale ?? null, coutP),
+      bias: padLast(opts.bias ?? null, coutP),
     });
     return cout === coutP ? y : (tf.slice(y, [0, 0, 0, 0], [-1, -1, -1, cout]) as tf.Tensor4D);
   });
@@ -706,4 +713,19 @@ export function winogradWeightGradient(x: tf.Tensor4D, dy: tf.Tensor4D, pad: num
   return tf
     .engine()
     .runKernel(WEIGHT_GRAD_KERNEL_NAME, { x, dy }, { pad } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+}
+
+/**
+ * `winogradWeightGradient` for any channel counts: x's channels zero-padded to a multiple of 4 and
+ * dy's to one of 8 (the padded channels contribute zero rows and columns), the result cropped to
+ * [3, 3, C_in, C_out].
+ */
+export function winogradWeightGradientChannels(x: tf.Tensor4D, dy: tf.Tensor4D, pad: number): tf.Tensor4D {
+  const cin = x.shape[3];
+  const cout = dy.shape[3];
+  const [cinP, coutP] = paddedChannels(cin, cout);
+  return tf.tidy(() => {
+    const g = winogradWeightGradient(padLast(x, cinP)!, padLast(dy, coutP)!, pad);
+    return cinP === cin && coutP === cout ? g : (tf.slice(g, [0, 0, 0, 0], [3, 3, cin, cout]) as tf.Tensor4D);
+  });
 }

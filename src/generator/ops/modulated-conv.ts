@@ -199,7 +199,7 @@ export function modulatedConv2dNHWC(
       const d = w.demodulate && w.sq ? tf.rsqrt(tf.add(tf.matMul(tf.square(s), w.sq), 1e-8)) : null;
       return winogradConvChannels(x, fusedWeight(w), w.outChannels, {
         pad: padding,
-        styles: tf.broadcastTo(scale, [n, c]) as tf.Tensor2D,
+        styles: scale as tf.Tensor2D, // [N, in]: s, times the input gain where given
         scale: d as tf.Tensor2D | null,
       });
     }

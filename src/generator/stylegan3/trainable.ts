@@ -353,8 +353,27 @@ export class TrainableGenerator {
     bias: tf.Tensor,
     inputGain: number,
   ): tf.Tensor4D {
+    const { xm, w, d } = this.modulation(L, x, styles, scale, weight, inputGain);
+    let y = conv2dDiff(xm, w, { pad: L.spec.convKernel - 1 });
+    if (d) y = tf.mul(y, tf.reshape(d, [x.shape[0], 1, 1, L.spec.outChannels])) as tf.Tensor4D;
+    return L.plan.applyDifferentiable(y, bias as tf.Tensor1D);
+  }
+
+  /**
+   * The modulated conv's operands, differentiable: the modulated input xm = x ⊙ s·gain (the conv
+   * weights are shared by the batch, so modulation and input gain act on the activations), the
+   * conv weights w (HWIO; RMS-normalised with demodulation) and the demodulation
+   * d = 1/√(s² · Σ_k ŵ² + 1e−8) [N, out] (null for ToRGB), with s = styles · scale.
+   */
+  private modulation(
+    L: TrainLayer,
+    x: tf.Tensor4D,
+    styles: tf.Tensor2D,
+    scale: tf.Tensor | null,
+    weight: tf.Tensor,
+    inputGain: number,
+  ): { xm: tf.Tensor4D; w: tf.Tensor4D; d: tf.Tensor2D | null } {
     const { spec } = L;
-    const k = spec.convKernel;
     const demod = !spec.isTorgb;
     let wn: tf.Tensor = weight;
     let s: tf.Tensor2D = styles;
@@ -363,16 +382,13 @@ export class TrainableGenerator {
       s = tf.mul(styles, scale!) as tf.Tensor2D;
     }
     const n = x.shape[0];
-    const cin = spec.inChannels;
-    // Modulation and input gain act on the activations (the conv weights are shared by the batch).
-    const xm = tf.mul(x, tf.reshape(tf.mul(s, inputGain), [n, 1, 1, cin])) as tf.Tensor4D;
-    let y = conv2dDiff(xm, tf.transpose(wn, [2, 3, 1, 0]) as tf.Tensor4D, { pad: k - 1 });
+    const xm = tf.mul(x, tf.reshape(tf.mul(s, inputGain), [n, 1, 1, spec.inChannels])) as tf.Tensor4D;
+    let d: tf.Tensor2D | null = null;
     if (demod) {
       const sq = tf.transpose(tf.sum(tf.square(wn), [2, 3])); // [in, out]
-      const d = tf.rsqrt(tf.add(tf.matMul(tf.square(s), sq), 1e-8)); // [N, out]
-      y = tf.mul(y, tf.reshape(d, [n, 1, 1, spec.outChannels])) as tf.Tensor4D;
+      d = tf.rsqrt(tf.add(tf.matMul(tf.square(s), sq), 1e-8)) as tf.Tensor2D;
     }
-    return L.plan.applyDifferentiable(y, bias as tf.Tensor1D);
+    return { xm, w: tf.transpose(wn, [2, 3, 1, 0]) as tf.Tensor4D, d };
   }
 
   private layerParams(L: TrainLayer): tf.Variable[] {
@@ -502,23 +518,11 @@ export class TrainableGenerator {
     const { spec } = L;
     const [weight, bias, affineW, affineB] = this.layerParams(L);
     const { dx: dPre, db: dBias } = L.plan.backwardFused(pre, bias as tf.Tensor1D, dy as tf.Tensor4D);
-    const n = x.shape[0];
     const f = (...t: tf.Tensor[]) => {
       const [xx, ww, wt, aw, ab] = t;
       const styles = this.styles(L, ww as tf.Tensor2D, aw, ab);
-      const scale = this.styleScale(L, styles)!;
-      const wn = tf.mul(wt, tf.rsqrt(tf.mean(tf.square(wt), [1, 2, 3], true)));
-      const s = tf.mul(styles, scale) as tf.Tensor2D;
-      const xm = tf.mul(xx, tf.reshape(tf.mul(s, inputGain), [n, 1, 1, spec.inChannels])) as tf.Tensor4D;
-      const sq = tf.transpose(tf.sum(tf.square(wn), [2, 3])); // [in, out]
-      const d = tf.rsqrt(tf.add(tf.matMul(tf.square(s), sq), 1e-8)) as tf.Tensor2D; // [N, out]
-      return demodulatedConvKnown(
-        xm,
-        tf.transpose(wn, [2, 3, 1, 0]) as tf.Tensor4D,
-        d,
-        pre,
-        spec.convKernel - 1,
-      );
+      const m = this.modulation(L, xx as tf.Tensor4D, styles, this.styleScale(L, styles), wt, inputGain);
+      return demodulatedConvKnown(m.xm, m.w, m.d!, pre, spec.convKernel - 1);
     };
     const [dx, dw, dWeight, daw, dab] = tf.grads(f)([x, w, weight, affineW, affineB], dPre);
     dPre.dispose();
@@ -527,11 +531,13 @@ export class TrainableGenerator {
 
   /**
    * A synthesis layer with gradient checkpointing: the forward runs the fast inference kernels and
-   * keeps only x and w (until the backward runs: call it under a gradient whose result depends on
-   * the layer, as the training losses do); the backward recomputes the layer on differentiable ops (`layerBackward`)
-   * and returns its gradients (with respect to x, w and the four parameters). Memory: one layer's
-   * intermediates (of one chunk of samples) at a time instead of all of them; cost: one extra
-   * forward, on the fast kernels. First order only.
+   * keeps x and w, and with `keep` the conv's output (until the backward runs: call it under a
+   * gradient whose result depends on the layer, as the training losses do). The backward starts
+   * from the kept conv output (`layerBackwardKept`) or recomputes the layer on differentiable ops
+   * (`layerBackward`), and returns its gradients (with respect to x, w and the four parameters).
+   * Memory: one layer's intermediates (of one chunk of samples) at a time instead of all of them,
+   * plus the kept outputs; cost without `keep`: one extra forward, on the fast kernels. First
+   * order only.
    */
   private layerCheckpointed(
     L: TrainLayer,
