@@ -6,8 +6,9 @@
  * one thread and with two data-parallel ranks (this thread + one worker, 4 images each): the
  * median and the range of the timed calls per phase, and their sums per iteration. Baseline:
  * the official PyTorch code on this 2-core machine took 86.5 s per iteration (Gmain 68–83 s, Dmain
- * 15–20 s, Dreg 1.6–2.5 s, 2 threads). A second case at 32² (batch 8) gives the cost per kimg of a
- * smaller network. `--quick`: one timed repeat instead of three. `ALIASFREE_FL_GRADIENT=ops`
+ * 15–20 s, Dreg 1.6–2.5 s, 2 threads). Cases at 32² and 256² (batch 8) give the cost per kimg of
+ * a smaller and a larger network; at 256² one thread runs each phase in two rounds of 4 images
+ * (`--batch-gpu 4`: a round of 8 outgrows the 4 GiB wasm heap). `--quick`: one timed repeat instead of three. `ALIASFREE_FL_GRADIENT=ops`
  * (or `fused`; default `auto`) chooses how the filtered nonlinearity is differentiated
  * (`setFilteredLreluGradient`), to compare the fused backward kernel with the op path.
  */
@@ -23,7 +24,7 @@ import {
   discriminatorConfigFromInitKwargs,
   discriminatorFromState,
 } from '../src/train/discriminator.js';
-import { lossPhase } from '../src/train/loss.js';
+import { lossPhaseInRounds } from '../src/train/rounds.js';
 import { buildPhases, type PhaseCall, type PhaseName } from '../src/train/loop.js';
 import { seededGeneratorState, trainingGenerator } from '../src/train/networks.js';
 import { DataParallelPhases } from '../src/train/parallel.js';
@@ -39,15 +40,23 @@ export interface TrainBenchCase {
   quick: boolean;
   /** Also time two data-parallel ranks. */
   twoRanks: boolean;
+  /** Samples per round of a rank (train.py `--batch-gpu`; default: the rank's whole share). */
+  batchGpu?: number;
 }
 
 /** Time one case in this process (wasm heap exhaustion aborts the process: see `rows`). */
-export async function runCase({ resolution, batch, quick, twoRanks }: TrainBenchCase): Promise<BenchRow[]> {
+export async function runCase({
+  resolution,
+  batch,
+  quick,
+  twoRanks,
+  batchGpu,
+}: TrainBenchCase): Promise<BenchRow[]> {
   await setBackend((process.env.ALIASFREE_BACKEND as 'wasm') ?? 'wasm');
   const backend = String(backendInfo().name ?? tf.getBackend());
   const gradient = (process.env.ALIASFREE_FL_GRADIENT ?? 'auto') as FilteredLreluGradient;
   setFilteredLreluGradient(gradient); // (throws on a bad value, naming it)
-  const tag = `stylegan3-t ${resolution}², batch ${batch}${gradient === 'auto' ? '' : `, ${gradient} gradient`}`;
+  const tag = `stylegan3-t ${resolution}², batch ${batch}${batchGpu ? ` (rounds of ≤ ${batchGpu})` : ''}${gradient === 'auto' ? '' : `, ${gradient} gradient`}`;
   const cfg = trainConfig({
     cfg: 'stylegan3-t',
     batch,
@@ -74,15 +83,13 @@ export async function runCase({ resolution, batch, quick, twoRanks }: TrainBench
   const phases = buildPhases(cfg.G_opt, cfg.D_opt, cfg.G_reg_interval, cfg.D_reg_interval);
   const opt = (name: PhaseName) => phases.find((p) => p.name === name)!.opt;
   const local = (call: PhaseCall) =>
-    lossPhase(G, D, {
-      phase: call.phase,
-      realImg: call.realImg,
-      genZ: call.genZ,
-      gain: call.gain,
-      curNimg: 0,
-      r1Gamma: cfg.loss.r1Gamma,
-      seed: String(call.seed),
-    });
+    lossPhaseInRounds(
+      G,
+      D,
+      cfg.loss,
+      { ...call, seed: String(call.seed) },
+      Math.min(batchGpu ?? Infinity, call.realImg.shape[0]),
+    );
   const repeats = quick ? 1 : 3;
   const out: BenchRow[] = [];
   const measure = async (mode: string, run: (c: PhaseCall) => Promise<{ grads: unknown }>) => {
@@ -148,6 +155,7 @@ export async function runCase({ resolution, batch, quick, twoRanks }: TrainBench
     G,
     D,
     loss: cfg.loss,
+    ...(batchGpu ? { batchGpu: Math.min(batchGpu, batch / 2) } : {}),
   });
   try {
     await measure('2 ranks', (call) => dp.run(call, { G, D }, local));
@@ -162,13 +170,15 @@ export async function runCase({ resolution, batch, quick, twoRanks }: TrainBench
 
 /**
  * The benchmark rows: each case in a child process (a wasm heap exhausted by the training graph
- * aborts the whole process; the row then says so). Cases: the issue's 64², batch 8, and 32², batch 8.
+ * aborts the whole process; the row then says so). Cases: the issue's 64², batch 8; 32², batch 8;
+ * 256², batch 8 in rounds of 4.
  */
 export async function rows({ quick }: { quick: boolean }): Promise<BenchRow[]> {
   const out: BenchRow[] = [];
   for (const c of [
     { resolution: 64, batch: 8 },
     { resolution: 32, batch: 8 },
+    { resolution: 256, batch: 8, batchGpu: 4 },
   ]) {
     const arg = JSON.stringify({ ...c, quick, twoRanks: true });
     const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), arg], {

@@ -86,6 +86,11 @@ export function addTrainCommands(program: Command): void {
       positiveInt,
       1,
     )
+    .option(
+      '--batch-gpu <n>',
+      'samples per round of each rank (train.py --batch-gpu; default batch / workers): gradients of the rounds are summed, smaller rounds need less memory',
+      positiveInt,
+    )
     .addOption(backendOption())
     .option('-q, --quiet', 'no progress output')
     .action(async (opts) => {
@@ -147,6 +152,7 @@ export interface TrainCommandOptions {
   resume?: string;
   out: string;
   workers: number;
+  batchGpu?: number;
   backend: CliBackendName;
   quiet?: boolean;
 }

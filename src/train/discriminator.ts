@@ -142,6 +142,15 @@ function blockResolutions(c: ResolvedDiscriminatorConfig): number[] {
   return out;
 }
 
+/**
+ * Elements of the feature maps one sample feeds D's blocks: Σ over blocks of res² · C(res), the
+ * size the memory of D's autograd graphs scales with (868 352 for 64², C_base 8192, C_max 256).
+ */
+export function discriminatorFeatureElements(config: DiscriminatorConfig): number {
+  const c = resolveDiscriminatorConfig(config);
+  return blockResolutions(c).reduce((a, res) => a + res * res * channels(c, res), 0);
+}
+
 /** Every state entry in the official `state_dict()` order. */
 export function discriminatorLayout(
   config: DiscriminatorConfig,
@@ -290,6 +299,18 @@ export function discriminatorConfigFromInitKwargs(kw: Record<string, unknown>): 
  * The official StyleGAN2 discriminator. Create with `createDiscriminator`, `loadDiscriminator` or
  * `discriminatorFromState`; free with `dispose()`.
  */
+/** One stage of `Discriminator.chain`. */
+export interface DiscriminatorStage {
+  /** `b<res>` for a block, `b4` for the epilogue. */
+  readonly name: string;
+  /** True when each sample's output depends on that sample's input only (every block). */
+  readonly perSample: boolean;
+  /** The trainable parameters the stage reads (empty when all are frozen). */
+  readonly params: tf.Variable[];
+  /** State in → state out (the epilogue returns `[logits]`, [N, 1]). */
+  run(state: tf.Tensor[]): tf.Tensor[];
+}
+
 export class Discriminator {
   readonly config: ResolvedDiscriminatorConfig;
   /** Official constructor kwargs (snake_case, with `class_name`). */
@@ -436,14 +457,8 @@ export class Discriminator {
     return x;
   }
 
-  /**
-   * Logits of images `img` [N, C, R, R] (NCHW, nominal range [−1, 1]) and labels `c` [N, cDim]
-   * (only when cDim > 0): a tf.Tensor [N, 1] (official `D(img, c)`). Differentiable with respect
-   * to `img` and every parameter, to second order. N must be a multiple of the mbstd group size
-   * when N exceeds it.
-   */
-  forward(img: tf.Tensor, c: tf.Tensor | null = null): tf.Tensor2D {
-    this.alive();
+  /** Throw a RangeError/TypeError naming the argument unless `forward(img, c)` can take them. */
+  checkInputs(img: tf.Tensor, c: tf.Tensor | null): void {
     const cfg = this.config;
     if (!(img instanceof tf.Tensor))
       throw new TypeError(
@@ -466,15 +481,43 @@ export class Discriminator {
       if (c.rank !== 2 || c.shape[0] !== img.shape[0] || c.shape[1] !== cfg.cDim)
         throw new RangeError(`c must have shape [${img.shape[0]}, ${cfg.cDim}], got [${c.shape.join(', ')}]`);
     }
-    return tf.tidy(() => {
-      let image: tf.Tensor4D | null = tf.transpose(tf.cast(img, 'float32'), [0, 2, 3, 1]) as tf.Tensor4D;
-      let x: tf.Tensor4D | null = null;
-      for (const res of blockResolutions(cfg)) {
+  }
+
+  /** Trainable parameters whose official name starts with one of `prefixes`. */
+  private paramsUnder(prefixes: string[]): tf.Variable[] {
+    return [...this.params].filter(([k]) => prefixes.some((p) => k.startsWith(p))).map(([, v]) => v);
+  }
+
+  /**
+   * D as a chain of stages (`forward` is their composition): one per block, b_R … b_8, then the
+   * epilogue b4 (with the label mapping). The first stage takes `[img]` (NCHW); a block's state
+   * is `[x]` (NHWC features) for resnet and orig, `[x, image]` for skip (the downsampled image
+   * beside the features). Blocks act on each sample alone; only the epilogue mixes samples (the
+   * minibatch-stddev layer), so a block can run on any subset of a batch. `params` are the
+   * trainable parameters a stage reads. The stages neither check their inputs nor free them.
+   */
+  chain(c: tf.Tensor | null = null): DiscriminatorStage[] {
+    this.alive();
+    const cfg = this.config;
+    const R = cfg.imgResolution;
+    const skip = cfg.architecture === 'skip';
+    const stages: DiscriminatorStage[] = blockResolutions(cfg).map((res) => ({
+      name: `b${res}`,
+      perSample: true,
+      params: this.paramsUnder([`b${res}.`]),
+      run: (state: tf.Tensor[]): tf.Tensor[] => {
+        let x: tf.Tensor4D | null = null;
+        let image: tf.Tensor4D | null = null;
+        if (res === R) image = tf.transpose(tf.cast(state[0], 'float32'), [0, 2, 3, 1]) as tf.Tensor4D;
+        else {
+          x = state[0] as tf.Tensor4D;
+          if (skip) image = state[1] as tf.Tensor4D;
+        }
         const p = `b${res}`;
-        if (res === R || cfg.architecture === 'skip') {
+        if (res === R || skip) {
           const y = this.conv(image!, `${p}.fromrgb`);
           x = x ? (tf.add(x, y) as tf.Tensor4D) : y;
-          image = cfg.architecture === 'skip' ? this.filter2d(image!, 1, 2) : null;
+          image = skip ? this.filter2d(image!, 1, 2) : null;
         }
         if (cfg.architecture === 'resnet') {
           const y = this.conv(x!, `${p}.skip`, {
@@ -489,19 +532,45 @@ export class Discriminator {
         } else {
           x = this.conv(this.conv(x!, `${p}.conv0`), `${p}.conv1`, { down: 2 });
         }
-      }
-      if (cfg.architecture === 'skip')
-        x = tf.add(x!, this.conv(image!, 'b4.fromrgb', { clamp: null })) as tf.Tensor4D;
-      if (cfg.mbstdNumChannels > 0) x = this.mbstd(x!);
-      x = this.conv(x!, 'b4.conv');
-      const n = x.shape[0];
-      const flat = tf.reshape(tf.transpose(x, [0, 3, 1, 2]), [n, -1]) as tf.Tensor2D; // NCHW flatten
-      let out = this.fc(this.fc(flat, 'b4.fc', 'lrelu'), 'b4.out', 'linear');
-      if (cfg.cDim > 0) {
-        const cmap = this.mapLabels(tf.cast(c!, 'float32') as tf.Tensor2D);
-        out = tf.mul(tf.sum(tf.mul(out, cmap), 1, true), 1 / Math.sqrt(cfg.cmapDim)) as tf.Tensor2D;
-      }
-      return out;
+        return skip ? [x, image!] : [x];
+      },
+    }));
+    stages.push({
+      name: 'b4',
+      perSample: false,
+      params: this.paramsUnder(['b4.', 'mapping.']),
+      run: (state: tf.Tensor[]): tf.Tensor[] => {
+        let x = state[0] as tf.Tensor4D;
+        if (skip)
+          x = tf.add(x, this.conv(state[1] as tf.Tensor4D, 'b4.fromrgb', { clamp: null })) as tf.Tensor4D;
+        if (cfg.mbstdNumChannels > 0) x = this.mbstd(x);
+        x = this.conv(x, 'b4.conv');
+        const n = x.shape[0];
+        const flat = tf.reshape(tf.transpose(x, [0, 3, 1, 2]), [n, -1]) as tf.Tensor2D; // NCHW flatten
+        let out = this.fc(this.fc(flat, 'b4.fc', 'lrelu'), 'b4.out', 'linear');
+        if (cfg.cDim > 0) {
+          const cmap = this.mapLabels(tf.cast(c!, 'float32') as tf.Tensor2D);
+          out = tf.mul(tf.sum(tf.mul(out, cmap), 1, true), 1 / Math.sqrt(cfg.cmapDim)) as tf.Tensor2D;
+        }
+        return [out];
+      },
+    });
+    return stages;
+  }
+
+  /**
+   * Logits of images `img` [N, C, R, R] (NCHW, nominal range [−1, 1]) and labels `c` [N, cDim]
+   * (only when cDim > 0): a tf.Tensor [N, 1] (official `D(img, c)`). Differentiable with respect
+   * to `img` and every parameter, to second order. N must be a multiple of the mbstd group size
+   * when N exceeds it.
+   */
+  forward(img: tf.Tensor, c: tf.Tensor | null = null): tf.Tensor2D {
+    this.alive();
+    this.checkInputs(img, c);
+    return tf.tidy(() => {
+      let state: tf.Tensor[] = [img];
+      for (const stage of this.chain(c)) state = stage.run(state);
+      return state[0] as tf.Tensor2D;
     });
   }
 

@@ -23,17 +23,23 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ensureTrainingGradients } from './gradients.js';
 import { installWasmKernelOverrides } from './wasm-kernel-overrides.js';
-import type { Discriminator } from './discriminator.js';
+import { discriminatorFeatureElements, type Discriminator } from './discriminator.js';
 import { Rng } from '../generator/rng.js';
 import { mbstdSubBatches } from './mbstd-groups.js';
 import { withoutWeightGradients } from './differentiable-conv.js';
+import { r1StagedGradients, type R1Stage } from './r1-staged.js';
 
 /**
- * Samples per sub-batch of the R1 phase (Dreg), rounded up to whole minibatch-stddev groups: its
- * second-order graph is the largest of training (at 64², batch 8, C_max 256 it needs more than the
- * 4 GiB wasm heap). Results do not depend on it beyond float summation order.
+ * How the R1 phase (Dreg) bounds its memory; its second-order graph is the largest of training.
+ * - `samples`: samples per sub-batch, rounded up to whole minibatch-stddev groups (at 64², batch
+ *   8, C_max 256 the whole batch needs more than the 4 GiB wasm heap).
+ * - `wholeElements`: a sub-batch whose D feature maps (samples · `discriminatorFeatureElements`)
+ *   stay within this is differentiated as one graph; a larger one stage by stage
+ *   (`r1StagedGradients`: one block's second-order graph at a time, about 1.5× the arithmetic),
+ *   its blocks in chunks of samples of at most `chunkElements` state elements.
+ * Results do not depend on them beyond float summation order.
  */
-export const r1Limits = { samples: 4 };
+export const r1Limits = { samples: 4, wholeElements: 1 << 22, chunkElements: 1 << 21 };
 
 /** The phases of one training iteration (official names). */
 export type LossPhaseName = 'Gmain' | 'Greg' | 'Dmain' | 'Dreg';
@@ -388,6 +394,35 @@ export async function lossPhase(
     D.config.mbstdNumChannels,
     Math.max(1, Math.floor(r1Limits.samples)),
   );
+  const weight = ((r1Gamma / 2) * gain) / n; // this sub-batch's share of mean(reg)·gain
+  /** One sub-batch as one autograd-over-autograd graph; its reports into `rep`. */
+  const r1Whole = (img: tf.Tensor4D, c: tf.Tensor2D | null, rep: Record<string, tf.Tensor>) => {
+    const { value, grads } = paramGrads(D.params, () => {
+      let logits: tf.Tensor | null = null;
+      const r1 = tf.grad((x: tf.Tensor) => {
+        logits = tf.keep(runD(x as tf.Tensor4D, c)); // outlives the inner gradient's tidy
+        return tf.sum(logits);
+      })(img);
+      const penalty = tf.sum(tf.square(r1), [1, 2, 3]);
+      rep['Loss/scores/real'] = logits!;
+      rep['Loss/r1_penalty'] = tf.keep(tf.clone(penalty));
+      return tf.mul(tf.sum(penalty), weight) as tf.Scalar;
+    });
+    value.dispose();
+    return grads;
+  };
+  /** One sub-batch stage by stage (`r1StagedGradients`); its reports into `rep`. */
+  const r1Staged = (img: tf.Tensor4D, c: tf.Tensor2D | null, rep: Record<string, tf.Tensor>) => {
+    D.checkInputs(img, c);
+    const stages: R1Stage[] = D.chain(c);
+    if (filt) stages.unshift({ params: [], run: ([x]) => [blur(x as tf.Tensor4D, filt)] });
+    const r = r1StagedGradients(stages, img, weight, { chunkElements: r1Limits.chunkElements });
+    rep['Loss/scores/real'] = r.logits;
+    rep['Loss/r1_penalty'] = r.penalty;
+    const grads: Record<string, tf.Tensor> = {};
+    for (const [k, v] of D.params) grads[k] = r.grads.get(v) ?? tf.zerosLike(v);
+    return grads;
+  };
   const keys = ['Loss/scores/real', 'Loss/signs/real', 'Loss/r1_penalty', 'Loss/D/reg'];
   const reports: Record<string, Float32Array> = {};
   for (const k of keys) reports[k] = new Float32Array(n);
@@ -399,37 +434,27 @@ export async function lossPhase(
     const img = pick(realImg) as tf.Tensor4D;
     const c = realC ? (pick(realC) as tf.Tensor2D) : null;
     const rep: Record<string, tf.Tensor> = {};
-    let part: ReturnType<typeof paramGrads>;
+    let part: Record<string, tf.Tensor>;
     try {
-      part = paramGrads(D.params, () => {
-        let logits: tf.Tensor | null = null;
-        const r1 = tf.grad((x: tf.Tensor) => {
-          logits = tf.keep(runD(x as tf.Tensor4D, c)); // outlives the inner gradient's tidy
-          return tf.sum(logits);
-        })(img);
-        const penalty = tf.sum(tf.square(r1), [1, 2, 3]);
-        const reg = tf.mul(penalty, r1Gamma / 2);
-        rep['Loss/scores/real'] = logits!;
-        rep['Loss/signs/real'] = tf.keep(tf.sign(logits!));
-        rep['Loss/r1_penalty'] = tf.keep(tf.clone(penalty));
-        rep['Loss/D/reg'] = tf.keep(tf.clone(reg));
-        // This sub-batch's share of mean(reg)·gain over the whole batch.
-        return tf.mul(tf.sum(reg), gain / n) as tf.Scalar;
-      });
+      part =
+        idx.length * discriminatorFeatureElements(D.config) > r1Limits.wholeElements
+          ? r1Staged(img, c, rep)
+          : r1Whole(img, c, rep);
     } catch (e) {
       disposeGrads(); // the earlier sub-batches' sums
       throw e;
     } finally {
       if (!whole) tf.dispose([img, ...(c ? [c] : [])]);
     }
-    part.value.dispose();
+    rep['Loss/signs/real'] = tf.sign(rep['Loss/scores/real']);
+    rep['Loss/D/reg'] = tf.mul(rep['Loss/r1_penalty'], r1Gamma / 2);
     const got = collect(rep);
     for (const k of keys) idx.forEach((i, j) => (reports[k][i] = got[k][j]));
-    if (!grads) grads = part.grads;
+    if (!grads) grads = part;
     else {
       for (const k of Object.keys(grads)) {
-        const sum = tf.add(grads[k], part.grads[k]);
-        tf.dispose([grads[k], part.grads[k]]);
+        const sum = tf.add(grads[k], part[k]);
+        tf.dispose([grads[k], part[k]]);
         grads[k] = sum;
       }
     }

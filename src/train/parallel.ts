@@ -25,6 +25,8 @@ export interface PhaseWorkerInit {
   loss: TrainConfig['loss'];
   /** How the filtered nonlinearity is differentiated (the starting thread's choice). */
   filteredLreluGradient: FilteredLreluGradient;
+  /** Samples per round of a rank's share (train.py `--batch-gpu`; default: the whole share). */
+  batchGpu?: number;
 }
 
 /** One phase on one worker. */
@@ -76,6 +78,8 @@ export class DataParallelPhases {
       G: TrainNetwork;
       D: TrainNetwork;
       loss: TrainConfig['loss'];
+      /** Samples per round of each worker's share (default: the whole share). */
+      batchGpu?: number;
     },
   ): Promise<DataParallelPhases> {
     if (!Number.isSafeInteger(ranks) || ranks < 2)
@@ -88,6 +92,7 @@ export class DataParallelPhases {
       dState: stateEntries(init.D.stateDict()),
       loss: init.loss,
       filteredLreluGradient: filteredLreluGradient(),
+      ...(init.batchGpu !== undefined ? { batchGpu: init.batchGpu } : {}),
     };
     const settled = await Promise.allSettled(
       Array.from({ length: ranks - 1 }, () => startSiblingWorker(import.meta.url, 'phase-worker', data)),

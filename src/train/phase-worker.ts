@@ -1,6 +1,7 @@
 /**
  * Worker side of `DataParallelPhases` (parallel.ts): rebuild G and D from the copied kwargs and
- * state, then evaluate one phase per job on its share of the batch and return the gradients.
+ * state, then evaluate one phase per job on its share of the batch (in rounds of `batchGpu`) and
+ * return the gradients.
  */
 import { workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
@@ -8,7 +9,7 @@ import { setBackend } from '../generator/backend.js';
 import { setFilteredLreluGradient } from '../generator/ops/filtered-lrelu.js';
 import { serveJobs } from '../generator/parallel/workers.js';
 import { discriminatorFromState, type Discriminator } from './discriminator.js';
-import { lossPhase } from './loss.js';
+import { lossPhaseInRounds } from './rounds.js';
 import { trainingGenerator, type TrainG } from './networks.js';
 import type { PhaseJob, PhaseJobResult, PhaseWorkerInit } from './parallel.js';
 
@@ -39,22 +40,21 @@ serveJobs<PhaseJob, PhaseJobResult, never>(
     const realImg = tf.tensor4d(job.real.data, job.real.shape as [number, number, number, number]);
     const genZ = tf.tensor2d(job.z.data, job.z.shape as [number, number]);
     try {
-      const out = await lossPhase(G, D, {
-        phase: job.phase,
-        realImg,
-        genZ,
-        gain: job.gain,
-        curNimg: job.curNimg,
-        r1Gamma: init.loss.r1Gamma,
-        styleMixingProb: init.loss.styleMixingProb,
-        plWeight: init.loss.plWeight,
-        plBatchShrink: init.loss.plBatchShrink,
-        plDecay: init.loss.plDecay,
-        plMean: job.plMean,
-        blurInitSigma: init.loss.blurInitSigma,
-        blurFadeKimg: init.loss.blurFadeKimg,
-        seed: job.seed,
-      });
+      const out = await lossPhaseInRounds(
+        G,
+        D,
+        init.loss,
+        {
+          phase: job.phase,
+          realImg,
+          genZ,
+          gain: job.gain,
+          curNimg: job.curNimg,
+          plMean: job.plMean,
+          seed: job.seed,
+        },
+        init.batchGpu ?? realImg.shape[0],
+      );
       const grads: [string, Float32Array][] = Object.entries(out.grads).map(([k, t]) => {
         const data = Float32Array.from(t.dataSync() as Float32Array);
         t.dispose();

@@ -21,7 +21,7 @@ import {
   discriminatorFromState,
   type Discriminator,
 } from './discriminator.js';
-import { lossPhase } from './loss.js';
+import { lossPhaseInRounds } from './rounds.js';
 import { trainConfig, type TrainArgs, type TrainConfig } from './config.js';
 import { buildPhases, trainingLoop, type LoopProgress, type PhaseCall, type TickReport } from './loop.js';
 import { DataParallelPhases } from './parallel.js';
@@ -58,6 +58,12 @@ export interface TrainOptions extends Omit<TrainArgs, 'resolution' | 'channels' 
   grid?: [number, number];
   /** Ranks of data-parallel training: this thread plus `workers − 1` worker threads (default 1). */
   workers?: number;
+  /**
+   * Samples per round of a rank's share (train.py `--batch-gpu`; default batch / workers): each
+   * phase runs its share in rounds of this many and sums their gradients, as the official loop
+   * does; smaller rounds need less memory.
+   */
+  batchGpu?: number;
   /** Called with each progress line (default: nothing). */
   log?(line: string): void;
 }
@@ -144,9 +150,16 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   if (!Number.isSafeInteger(workers) || workers < 1)
     throw new RangeError(`workers must be a positive integer, got ${workers}`);
   const mbstd = (cfg.D_kwargs.epilogue_kwargs as { mbstd_group_size: number }).mbstd_group_size;
-  if (cfg.batch % workers !== 0 || cfg.batch / workers < mbstd)
+  if (cfg.batch % workers !== 0)
+    throw new RangeError(`batch ${cfg.batch} must split into ${workers} equal shares (--workers ${workers})`);
+  const batchGpu = opts.batchGpu ?? cfg.batch / workers;
+  if (!Number.isSafeInteger(batchGpu) || batchGpu < 1 || (cfg.batch / workers) % batchGpu !== 0)
     throw new RangeError(
-      `batch ${cfg.batch} must split into ${workers} equal shares of at least the minibatch-stddev group ${mbstd} (train.py: --batch-gpu >= --mbstd-group)`,
+      `batchGpu ${batchGpu} must divide each rank's share of the batch, ${cfg.batch} / ${workers} = ${cfg.batch / workers} (train.py: --batch must be a multiple of --gpus times --batch-gpu)`,
+    );
+  if (batchGpu < mbstd)
+    throw new RangeError(
+      `each round of ${batchGpu} samples (batch / workers, or batchGpu) must hold at least the minibatch-stddev group ${mbstd} (train.py: --batch-gpu >= --mbstd-group)`,
     );
   // Networks: seeded as train.py builds them, or from the resume snapshot.
   let gState = await seededGeneratorState(cfg.G_kwargs, seed);
@@ -189,6 +202,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         mirror: opts.mirror ?? false,
         seed,
         resume: opts.resume ?? null,
+        num_gpus: workers,
+        batch_gpu: batchGpu,
         training_set_kwargs: ds.trainingSetKwargs(opts.data, seed),
       },
       null,
@@ -266,22 +281,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     log(`snapshot ${file}`);
   };
   const local = async (call: PhaseCall) =>
-    lossPhase(G, D, {
-      phase: call.phase,
-      realImg: call.realImg,
-      genZ: call.genZ,
-      gain: call.gain,
-      curNimg: call.curNimg,
-      r1Gamma: cfg.loss.r1Gamma,
-      styleMixingProb: cfg.loss.styleMixingProb,
-      plWeight: cfg.loss.plWeight,
-      plBatchShrink: cfg.loss.plBatchShrink,
-      plDecay: cfg.loss.plDecay,
-      plMean: call.plMean,
-      blurInitSigma: cfg.loss.blurInitSigma,
-      blurFadeKimg: cfg.loss.blurFadeKimg,
-      seed: `${seed}:${call.seed}`,
-    });
+    lossPhaseInRounds(G, D, cfg.loss, { ...call, seed: `${seed}:${call.seed}` }, batchGpu);
   const dp =
     workers > 1
       ? await DataParallelPhases.start(workers, {
@@ -291,6 +291,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
           G,
           D,
           loss: cfg.loss,
+          batchGpu,
         })
       : null;
   try {

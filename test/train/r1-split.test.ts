@@ -2,14 +2,21 @@
  * The R1 phase (Dreg) per sub-batch of minibatch-stddev groups: the grouping of a sub-batch is
  * the whole batch's (D's logits of the picked samples are the same), and the split phase equals
  * the R1 loss of the whole batch differentiated at once (mean over samples of γ/2·|∂ΣD/∂x_i|²,
- * written out here), parameters and reports, for groups of 2, a whole-batch group and no mbstd.
+ * written out here), parameters and reports, for groups of 2, a whole-batch group and no mbstd;
+ * and so does the staged evaluation (`r1StagedGradients`, one stage of D at a time), with the
+ * blocks in one chunk and in chunks of one sample, also for the skip architecture and blurred
+ * inputs.
  */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { setBackend } from '../../src/generator/backend.js';
 import { Rng } from '../../src/generator/rng.js';
-import { createDiscriminator, type Discriminator } from '../../src/train/discriminator.js';
+import {
+  createDiscriminator,
+  discriminatorFeatureElements,
+  type Discriminator,
+} from '../../src/train/discriminator.js';
 import { lossPhase, r1Limits, type LossGenerator } from '../../src/train/loss.js';
 import { mbstdSubBatches } from '../../src/train/mbstd-groups.js';
 import { ensureTrainingGradients } from '../../src/train/gradients.js';
@@ -101,13 +108,36 @@ const noG: LossGenerator = {
   },
 };
 
-for (const [label, group, channels, cDim] of [
-  ['groups of 2', 2, 1, 0],
-  ['groups of 2, labels', 2, 1, 3],
-  ['one group of the whole batch', null, 1, 0],
-  ['no minibatch stddev', 4, 0, 0],
+/** Set `r1Limits` for the duration of `f`. */
+async function withR1Limits<T>(limits: Partial<typeof r1Limits>, f: () => Promise<T>): Promise<T> {
+  const saved = { ...r1Limits };
+  Object.assign(r1Limits, limits);
+  try {
+    return await f();
+  } finally {
+    Object.assign(r1Limits, saved);
+  }
+}
+
+/** How each Dreg evaluation is configured, and whether it must take the staged path. */
+const EVALUATIONS = [
+  { name: 'one graph per group', limits: { samples: 1 }, staged: false },
+  { name: 'staged, one chunk', limits: { samples: 1, wholeElements: 0 }, staged: true },
+  {
+    name: 'staged, whole batch, chunks of 1 sample',
+    limits: { samples: 8, wholeElements: 0, chunkElements: 1 },
+    staged: true,
+  },
+] as const;
+
+for (const [label, group, channels, cDim, architecture] of [
+  ['groups of 2', 2, 1, 0, 'resnet'],
+  ['groups of 2, labels', 2, 1, 3, 'resnet'],
+  ['one group of the whole batch', null, 1, 0, 'resnet'],
+  ['no minibatch stddev', 4, 0, 0, 'resnet'],
+  ['skip architecture', 2, 1, 0, 'skip'],
 ] as const) {
-  test(`Dreg split into sub-batches equals the unsplit R1 gradient (${label})`, async () => {
+  test(`Dreg by sub-batches and by stages equals the unsplit R1 gradient (${label})`, async () => {
     const D = await createDiscriminator(
       {
         imgResolution: 16,
@@ -117,6 +147,7 @@ for (const [label, group, channels, cDim] of [
         mbstdNumChannels: channels,
         cDim,
         mappingLayers: 2,
+        architecture,
       },
       { seed: 3 },
     );
@@ -126,45 +157,97 @@ for (const [label, group, channels, cDim] of [
     const gamma = 0.7;
     const gain = 16;
     const ref = r1Unsplit(D, x, c, gamma, gain);
-    const saved = r1Limits.samples;
-    try {
-      r1Limits.samples = 1; // the smallest sub-batches: one group (one sample without mbstd)
-      const tensorsBefore = tf.memory().numTensors;
-      const split = await lossPhase(noG, D, {
-        phase: 'Dreg',
-        realImg: x,
-        realC: c,
-        genZ: tf.zeros([n, 1]),
-        gain,
-        r1Gamma: gamma,
+    const expected = group === null ? 1 : channels === 0 ? n : n / group;
+    assert.equal(mbstdSubBatches(n, group, channels, 1).length, expected);
+    // The staged path asks D for its chain beside any forward (which composes the chain itself).
+    const chain = D.chain.bind(D);
+    const forward = D.forward.bind(D);
+    let chains = 0;
+    let forwards = 0;
+    D.chain = (cc) => (chains++, chain(cc));
+    D.forward = (img, cc) => (forwards++, forward(img, cc));
+    for (const ev of EVALUATIONS) {
+      chains = forwards = 0;
+      await withR1Limits(ev.limits, async () => {
+        const tensorsBefore = tf.memory().numTensors;
+        const split = await lossPhase(noG, D, {
+          phase: 'Dreg',
+          realImg: x,
+          realC: c,
+          genZ: tf.zeros([n, 1]),
+          gain,
+          r1Gamma: gamma,
+        });
+        assert.equal(
+          tf.memory().numTensors - tensorsBefore,
+          Object.keys(split.grads).length + 1, // the gradients and genZ
+          `${ev.name}: no tensor left behind`,
+        );
+        assert.equal(chains > forwards, ev.staged, `${ev.name}: staged path taken`);
+        for (const [k, g] of ref.grads) {
+          const got = split.grads[k];
+          assert.ok(got, `gradient ${k}`);
+          assertCloseToMax(got.dataSync(), g, 1e-5, `${ev.name}: ∂/∂${k}`);
+        }
+        assert.ok(Math.max(...[...ref.grads.values()].map((g) => Math.max(...g.map(Math.abs)))) > 0);
+        assertCloseToMax(split.reports['Loss/r1_penalty'], ref.penalty, 1e-5, `${ev.name}: r1_penalty`);
+        assertCloseToMax(
+          split.reports['Loss/D/reg'],
+          ref.penalty.map((v) => (v * gamma) / 2),
+          1e-5,
+          `${ev.name}: D/reg`,
+        );
+        const logits = D.forward(x, c);
+        assertCloseToMax(
+          split.reports['Loss/scores/real'],
+          logits.dataSync(),
+          1e-5,
+          `${ev.name}: scores/real`,
+        );
+        tf.dispose([logits, ...Object.values(split.grads)]);
       });
-      assert.equal(
-        tf.memory().numTensors - tensorsBefore,
-        Object.keys(split.grads).length + 1, // the gradients and genZ
-        'no tensor left behind',
-      );
-      const expected = group === null ? 1 : channels === 0 ? n : n / group;
-      assert.equal(mbstdSubBatches(n, group, channels, 1).length, expected);
-      for (const [k, g] of ref.grads) {
-        const got = split.grads[k];
-        assert.ok(got, `gradient ${k}`);
-        assertCloseToMax(got.dataSync(), g, 1e-5, `∂/∂${k}`);
-      }
-      assert.ok(Math.max(...[...ref.grads.values()].map((g) => Math.max(...g.map(Math.abs)))) > 0);
-      assertCloseToMax(split.reports['Loss/r1_penalty'], ref.penalty, 1e-5, 'r1_penalty');
-      assertCloseToMax(
-        split.reports['Loss/D/reg'],
-        ref.penalty.map((v) => (v * gamma) / 2),
-        1e-5,
-        'D/reg',
-      );
-      const logits = D.forward(x, c);
-      assertCloseToMax(split.reports['Loss/scores/real'], logits.dataSync(), 1e-5, 'scores/real');
-      tf.dispose([logits, ...Object.values(split.grads)]);
-    } finally {
-      r1Limits.samples = saved;
     }
     tf.dispose([x, ...(c ? [c] : [])]);
     D.dispose();
   });
 }
+
+test('Dreg with blurred inputs (R’s blur fade): the staged path equals the one-graph path', async () => {
+  const D = await createDiscriminator(
+    { imgResolution: 16, channelBase: 256, channelMax: 16, mbstdGroupSize: 4 },
+    { seed: 6 },
+  );
+  const n = 4;
+  const x = images(n, 7);
+  const run = () =>
+    lossPhase(noG, D, {
+      phase: 'Dreg',
+      realImg: x,
+      genZ: tf.zeros([n, 1]),
+      gain: 16,
+      r1Gamma: 2,
+      blurInitSigma: 10,
+      blurFadeKimg: 100,
+      curNimg: 20_000, // σ = 8: taps −24 … 24
+    });
+  const whole = await withR1Limits({ samples: 4 }, run);
+  const staged = await withR1Limits({ samples: 4, wholeElements: 0, chunkElements: 1 }, run);
+  for (const [k, g] of Object.entries(whole.grads))
+    assertCloseToMax(staged.grads[k].dataSync(), g.dataSync(), 1e-5, `∂/∂${k}`);
+  assertCloseToMax(staged.reports['Loss/r1_penalty'], whole.reports['Loss/r1_penalty'], 1e-5, 'r1_penalty');
+  assert.ok(whole.reports['Loss/r1_penalty'].every((v) => v > 0));
+  tf.dispose([x, ...Object.values(whole.grads), ...Object.values(staged.grads)]);
+  D.dispose();
+});
+
+test('discriminatorFeatureElements: Σ over blocks of res²·C(res) per sample', () => {
+  // 64²: 64²·128 + 32²·256 + 16²·256 + 8²·256 (C = min(8192/res, 256)).
+  assert.equal(
+    discriminatorFeatureElements({ imgResolution: 64, channelBase: 8192, channelMax: 256 }),
+    868_352,
+  );
+  assert.equal(
+    discriminatorFeatureElements({ imgResolution: 16, channelBase: 256, channelMax: 16 }),
+    16 * 16 * 16 + 8 * 8 * 16,
+  );
+});

@@ -138,6 +138,22 @@ test('procedural dataset → train (stylegan3-t, 16²) → snapshot reloads bit-
     ]),
     1,
   );
+
+  // --batch-gpu: rounds smaller than the minibatch-stddev group (4) are refused; rounds of 2 with
+  // groups of 2 train (train.py's checks), and the options record them.
+  const once = ['--kimg', '0.004', '--tick', '0.004', '--out', join(dir, 'runs3')];
+  assert.equal(await main(['train', ...common, '--batch-gpu', '2', ...once]), 1);
+  assert.equal(await main(['train', ...common, '--batch-gpu', '3', '--mbstd-group', '1', ...once]), 1);
+  assert.equal(await main(['train', ...common, '--batch-gpu', '2', '--mbstd-group', '2', ...once]), 0);
+  const [run3] = readdirSync(join(dir, 'runs3'));
+  const opts3 = JSON.parse(readFileSync(join(dir, 'runs3', run3, 'training_options.json'), 'utf8'));
+  assert.deepEqual([opts3.batch_gpu, opts3.num_gpus], [2, 1]);
+  const [line3] = readFileSync(join(dir, 'runs3', run3, 'log.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.equal(line3.kimg, 0.004);
+  for (const [k, v] of Object.entries(line3.losses)) assert.ok(Number.isFinite(v), `${k} = ${v}`);
 });
 
 test('aliasfree metrics --swd: G_ema of a snapshot against a dataset, per level ×1e3', async () => {
