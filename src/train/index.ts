@@ -13,10 +13,19 @@ export {
   discriminatorInitKwargs,
   discriminatorConfigFromInitKwargs,
   resolveDiscriminatorConfig,
+  discriminatorFeatureElements,
 } from './discriminator.js';
-export type { DiscriminatorConfig, ResolvedDiscriminatorConfig } from './discriminator.js';
+export type {
+  DiscriminatorConfig,
+  ResolvedDiscriminatorConfig,
+  DiscriminatorStage,
+} from './discriminator.js';
 export { lossPhase, blurSigma, blurFilter, r1Limits } from './loss.js';
 export { mbstdSubBatches } from './mbstd-groups.js';
+export { r1StagedGradients } from './r1-staged.js';
+export type { R1Stage, R1StagedOptions, R1StagedResult } from './r1-staged.js';
+export { lossPhaseInRounds } from './rounds.js';
+export type { RankPhaseCall } from './rounds.js';
 export type { LossPhaseName, LossPhaseOptions, LossPhaseResult, LossGenerator } from './loss.js';
 export { StyleGAN2Training } from './stylegan2-generator.js';
 export { TrainableGenerator, recomputeLimits } from '../generator/stylegan3/trainable.js';

@@ -167,6 +167,24 @@ function checkBatch(name: string, t: unknown, rank: number): tf.Tensor {
   return t;
 }
 
+/**
+ * Run `f` with the engine's tape paused: what `f` computes is not recorded into the gradient
+ * being taken around it (its results count as constants there), and gradients `f` takes itself
+ * are first-order ones on a tape of their own.
+ */
+function offTape<T>(f: () => T): T {
+  const state = (tf.engine() as unknown as { state: { gradientDepth: number; activeTape: unknown } }).state;
+  const { gradientDepth, activeTape } = state;
+  state.gradientDepth = 0;
+  state.activeTape = null;
+  try {
+    return f();
+  } finally {
+    state.gradientDepth = gradientDepth;
+    state.activeTape = activeTape;
+  }
+}
+
 /** Gradients of `f` with respect to `params`, keyed by official name (zeros where none). */
 function paramGrads(
   params: Map<string, tf.Variable>,
@@ -251,33 +269,27 @@ export async function lossPhase(
   const rng = new Rng(opts.seed ?? 0);
   const runD = (img: tf.Tensor4D, c: tf.Tensor2D | null) => D.forward(filt ? blur(img, filt) : img, c);
   /**
-   * D on G's images in G phases (D frozen, only ∂/∂img needed): recorded as one node whose
-   * backward recomputes D under its own short-lived tape, so D's saved tensors and gradients are
-   * freed before G's backward starts (tfjs keeps every saved tensor of a tape to its end).
+   * ∂L/∂img and D's logits for G's images in Gmain (D frozen): D's forward and backward run once,
+   * off G's tape, on a short-lived tape of their own, so D's saved tensors are freed before G's
+   * backward starts (tfjs keeps every saved tensor of a tape to its end) and D's forward is not
+   * run a second time inside the gradient.
    */
-  const runDFrozen = (img: tf.Tensor4D, c: tf.Tensor2D | null): tf.Tensor => {
-    const engine = tf.engine() as unknown as { state: { activeTape: unknown } };
-    const kept = tf.keep(img);
-    const f = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
-      void save;
-      return {
-        value: runD(x as tf.Tensor4D, c),
-        gradFunc: (dy: tf.Tensor) => {
-          const outer = engine.state.activeTape;
-          try {
-            // D's weights are frozen here: its convs skip their weight gradients.
-            return withoutWeightGradients(() =>
-              tf.grad((u: tf.Tensor) => tf.sum(tf.mul(runD(u as tf.Tensor4D, c), dy)))(kept),
-            );
-          } finally {
-            engine.state.activeTape = outer;
-            kept.dispose();
-          }
-        },
-      };
-    }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor) => tf.Tensor;
-    return f(img);
-  };
+  const frozenD = (img: tf.Tensor4D, c: tf.Tensor2D | null, loss: (logits: tf.Tensor) => tf.Scalar) =>
+    offTape(() =>
+      // D's weights are frozen here: its convs skip their weight gradients.
+      withoutWeightGradients(() => {
+        const engine = tf.engine() as unknown as {
+          gradients(f: () => tf.Tensor, xs: tf.Tensor[]): { value: tf.Tensor; grads: tf.Tensor[] };
+        };
+        let logits: tf.Tensor | null = null;
+        const { value, grads } = engine.gradients(() => {
+          logits = tf.keep(runD(img, c));
+          return loss(logits);
+        }, [img]);
+        value.dispose();
+        return { logits: logits!, dImg: grads[0] };
+      }),
+    );
 
   /** Official run_G: mapping (+ style mixing), synthesis. */
   const runG = (z: tf.Tensor2D, c: tf.Tensor2D | null, updateEmas: boolean) => {
@@ -301,12 +313,15 @@ export async function lossPhase(
     const rep: Record<string, tf.Tensor> = {};
     const { value, grads } = paramGrads(G.params, () => {
       const { img } = runG(genZ, genC, false);
-      const logits = runDFrozen(img, genC);
-      const loss = tf.softplus(tf.neg(logits));
-      rep['Loss/scores/fake'] = tf.keep(tf.clone(logits));
+      const { logits, dImg } = frozenD(img, genC, (logits) => {
+        const loss = tf.softplus(tf.neg(logits));
+        rep['Loss/G/loss'] = tf.keep(tf.clone(loss));
+        return tf.mul(tf.mean(loss), gain) as tf.Scalar;
+      });
+      rep['Loss/scores/fake'] = logits;
       rep['Loss/signs/fake'] = tf.keep(tf.sign(logits));
-      rep['Loss/G/loss'] = tf.keep(tf.clone(loss));
-      return tf.mul(tf.mean(loss), gain) as tf.Scalar;
+      // L = mean(softplus(−D(img)))·gain; ⟨img, ∂L/∂img⟩ has the same gradient with respect to G.
+      return tf.sum(tf.mul(img, dImg)) as tf.Scalar;
     });
     value.dispose();
     return { reports: collect(rep), grads };

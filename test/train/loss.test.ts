@@ -159,6 +159,27 @@ test('lossPhase: style mixing, path length on StyleGAN3 and the skipped phases',
   D.dispose();
 });
 
+test('Gmain runs the frozen D once (forward and backward off G’s tape), with G’s gradients only', async () => {
+  const G = await trainingGenerator('t16/G');
+  const D = await loadDiscriminator(goldenPath('training', 't16/D'));
+  const realImg = tensor('t16/real_img.npy');
+  const genZ = tensor('t16/gen_z.npy');
+  // (A first call may fill caches that live with G, e.g. packed weights.)
+  tf.dispose(Object.values((await lossPhase(G, D, { phase: 'Gmain', realImg, genZ })).grads));
+  const forward = D.forward.bind(D);
+  let forwards = 0;
+  D.forward = (img, c) => (forwards++, forward(img, c));
+  const before = tf.memory().numTensors;
+  const r = await lossPhase(G, D, { phase: 'Gmain', realImg, genZ });
+  assert.equal(forwards, 1);
+  assert.equal(tf.memory().numTensors - before, Object.keys(r.grads).length, 'only the gradients remain');
+  assert.deepEqual(Object.keys(r.grads).sort(), [...G.params.keys()].sort());
+  assert.ok(Object.values(r.grads).some((g) => g.dataSync().some((v) => v !== 0)));
+  tf.dispose([realImg, genZ, ...Object.values(r.grads)]);
+  G.dispose();
+  D.dispose();
+});
+
 test('lossPhase: argument errors name the argument and the value', async () => {
   const G = await trainingGenerator('t16/G');
   const D = await loadDiscriminator(goldenPath('training', 't16/D'));
