@@ -44,7 +44,7 @@ export * from './dataset/procedural.js';
 export * from './dataset/zip.js';
 export * from './config.js';
 export * from './loop.js';
-export { train, imageGrid } from './run.js';
+export { train, imageGrid, explainWasmAbort } from './run.js';
 export type { TrainOptions, TrainResult } from './run.js';
 export { trainingGenerator, seededGeneratorState } from './networks.js';
 export type { TrainG } from './networks.js';

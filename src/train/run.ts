@@ -314,9 +314,30 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       runPhase: (call) => (dp ? dp.run(call, { G, D }, local) : local(call)),
     });
     return { runDir, snapshots, progress, config: cfg };
+  } catch (e) {
+    throw explainWasmAbort(e, batchGpu, mbstd);
   } finally {
     await dp?.close();
     G.dispose();
     D.dispose();
   }
+}
+
+/**
+ * The tfjs WebAssembly backend aborts (a RuntimeError `Aborted()`, from its allocator) when its
+ * 4 GiB heap runs out; this turns that into a message saying so and what helps. Other errors
+ * pass through unchanged.
+ */
+export function explainWasmAbort(e: unknown, batchGpu: number, mbstdGroup: number): unknown {
+  const msg = e instanceof Error ? e.message : String(e);
+  if (!/\bAborted\(/.test(msg)) return e;
+  const smaller = batchGpu / 2;
+  const hint =
+    Number.isInteger(smaller) && smaller >= mbstdGroup
+      ? `rounds of fewer images need less: --batch-gpu ${smaller} (now ${batchGpu})`
+      : `rounds are already at the minibatch-stddev group (${mbstdGroup}); a smaller --mbstd-group with --batch-gpu, a lower --cmax or resolution need less`;
+  return new Error(
+    `the WebAssembly backend aborted, most likely because its 4 GiB heap ran out (${msg.split('\n')[0]}); the last snapshot written is intact; ${hint}`,
+    { cause: e },
+  );
 }

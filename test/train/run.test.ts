@@ -14,6 +14,7 @@ import { discriminatorFromState } from '../../src/train/discriminator.js';
 import { generatorFromSnapshot } from '../../src/generator/weights.js';
 import { ImageDataset } from '../../src/train/dataset/image-folder.js';
 import { decodeImage } from '../../src/train/dataset/images.js';
+import { explainWasmAbort } from '../../src/train/run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'aliasfree-train-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -190,4 +191,19 @@ test('aliasfree metrics --swd: G_ema of a snapshot against a dataset, per level 
     1,
     'no metric chosen',
   );
+});
+
+test('explainWasmAbort: a wasm heap abort becomes a message saying what helps; other errors pass', () => {
+  const abort = new WebAssembly.RuntimeError('Aborted(). Build with -sASSERTIONS for more info.');
+  const e = explainWasmAbort(abort, 8, 4) as Error;
+  assert.match(e.message, /4 GiB heap ran out \(Aborted\(\)\. Build with -sASSERTIONS for more info\.\)/);
+  assert.match(
+    e.message,
+    /last snapshot written is intact; rounds of fewer images need less: --batch-gpu 4 \(now 8\)$/,
+  );
+  assert.equal(e.cause, abort);
+  const worker = explainWasmAbort(new Error('training worker: RuntimeError: Aborted()'), 4, 4) as Error;
+  assert.match(worker.message, /rounds are already at the minibatch-stddev group \(4\)/);
+  const other = new RangeError('batch 6 must split into 4 equal shares');
+  assert.equal(explainWasmAbort(other, 8, 4), other);
 });
