@@ -28,7 +28,9 @@ import { withoutWeightGradients } from './differentiable-conv.js';
 
 /** What the staged R1 needs of a stage (`DiscriminatorStage` satisfies it). */
 export interface R1Stage {
+  /** The trainable parameters the stage reads (their gradients are returned). */
   readonly params: tf.Variable[];
+  /** State in → state out; the last stage returns `[logits]`. */
   run(state: tf.Tensor[]): tf.Tensor[];
 }
 
