@@ -8,35 +8,15 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { setBackend } from '../../src/generator/backend.js';
 import { Rng } from '../../src/generator/rng.js';
-import { trainConfig } from '../../src/train/config.js';
-import {
-  createDiscriminator,
-  discriminatorConfigFromInitKwargs,
-  discriminatorFromState,
-} from '../../src/train/discriminator.js';
 import { lossPhase } from '../../src/train/loss.js';
-import { seededGeneratorState, trainingGenerator } from '../../src/train/networks.js';
 import { DataParallelPhases } from '../../src/train/parallel.js';
 import type { PhaseCall } from '../../src/train/loop.js';
+import { tinyNetworks, tinyTrainConfig } from '../helpers/tiny-training.js';
 
 test('two ranks average to the full-batch gradient (Gmain, Dreg; mbstd group 1)', async () => {
   await setBackend('wasm');
-  const cfg = trainConfig({
-    cfg: 'stylegan3-t',
-    batch: 4,
-    resolution: 16,
-    channels: 3,
-    cbase: 256,
-    cmax: 16,
-    zDim: 8,
-    wDim: 8,
-    mbstdGroup: 1,
-    gamma: 1,
-  });
-  const G = await trainingGenerator(cfg.G_kwargs, await seededGeneratorState(cfg.G_kwargs, 3));
-  const d0 = await createDiscriminator(discriminatorConfigFromInitKwargs(cfg.D_kwargs), { seed: 4 });
-  const D = await discriminatorFromState(cfg.D_kwargs, d0.stateDict());
-  d0.dispose();
+  const cfg = tinyTrainConfig;
+  const { G, D } = await tinyNetworks();
   const dp = await DataParallelPhases.start(2, {
     backend: tf.getBackend(),
     gKwargs: cfg.G_kwargs,

@@ -9,30 +9,14 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { setBackend } from '../../src/generator/backend.js';
 import { Rng } from '../../src/generator/rng.js';
-import { trainConfig } from '../../src/train/config.js';
-import {
-  createDiscriminator,
-  discriminatorConfigFromInitKwargs,
-  discriminatorFromState,
-  type Discriminator,
-} from '../../src/train/discriminator.js';
+import type { Discriminator } from '../../src/train/discriminator.js';
 import { lossPhase } from '../../src/train/loss.js';
-import { seededGeneratorState, trainingGenerator, type TrainG } from '../../src/train/networks.js';
+import type { TrainG } from '../../src/train/networks.js';
 import { lossPhaseInRounds, type RankPhaseCall } from '../../src/train/rounds.js';
 import { assertCloseToMax } from '../helpers/golden.js';
+import { tinyNetworks, tinyTrainConfig } from '../helpers/tiny-training.js';
 
-const cfg = trainConfig({
-  cfg: 'stylegan3-t',
-  batch: 4,
-  resolution: 16,
-  channels: 3,
-  cbase: 256,
-  cmax: 16,
-  zDim: 8,
-  wDim: 8,
-  mbstdGroup: 1,
-  gamma: 1,
-});
+const cfg = tinyTrainConfig;
 let G: TrainG;
 let D: Discriminator;
 let realImg: tf.Tensor4D;
@@ -40,10 +24,7 @@ let genZ: tf.Tensor2D;
 
 before(async () => {
   await setBackend('wasm');
-  G = await trainingGenerator(cfg.G_kwargs, await seededGeneratorState(cfg.G_kwargs, 3));
-  const d0 = await createDiscriminator(discriminatorConfigFromInitKwargs(cfg.D_kwargs), { seed: 4 });
-  D = await discriminatorFromState(cfg.D_kwargs, d0.stateDict());
-  d0.dispose();
+  ({ G, D } = await tinyNetworks());
   const rng = new Rng(5);
   realImg = tf.tensor4d(
     Float32Array.from({ length: 4 * 3 * 256 }, () => rng.uniform() * 2 - 1),
