@@ -329,6 +329,30 @@ function weightGradReference(
   return out;
 }
 
+/**
+ * `gradient(x, dy, pad)` for random x [n, h, w, C_in] and dy (the conv's output shape) against the
+ * float64 definition, within 1e-5 of the largest reference entry.
+ */
+function checkWeightGradient(
+  gradient: (x: tf.Tensor4D, dy: tf.Tensor4D, pad: number) => tf.Tensor4D,
+  rng: Rng,
+  [n, h, w, cin, cout, pad]: number[],
+  label: string,
+): void {
+  const oh = h + 2 * pad - 2;
+  const ow = w + 2 * pad - 2;
+  const x = Float32Array.from(rng.normals(n * h * w * cin));
+  const dy = Float32Array.from(rng.normals(n * oh * ow * cout));
+  const xt = tf.tensor4d(x, [n, h, w, cin]);
+  const dyt = tf.tensor4d(dy, [n, oh, ow, cout]);
+  const g = gradient(xt, dyt, pad);
+  assert.deepEqual(g.shape, [3, 3, cin, cout]);
+  const ref = weightGradReference(x, dy, n, h, w, cin, cout, pad);
+  const err = relError(g.dataSync() as Float32Array, ref, Math.max(...ref.map(Math.abs)));
+  assert.ok(err < 1e-5, `${label} (${n}×${h}×${w}, ${cin}→${cout}, pad ${pad}): error ${err}`);
+  tf.dispose([xt, dyt, g]);
+}
+
 for (const binary of ['plain', 'relaxed'] as WinogradConvBinary[]) {
   test(`weight gradient (${binary} build): random cases against the float64 definition (1e-5 of the largest entry)`, () => {
     setWinogradConvBinary(binary);
@@ -341,18 +365,7 @@ for (const binary of ['plain', 'relaxed'] as WinogradConvBinary[]) {
       const cin = 4 * (1 + below(rng, 6));
       const cout = 8 * (1 + below(rng, 4));
       const pad = below(rng, 3);
-      const oh = h + 2 * pad - 2;
-      const ow = w + 2 * pad - 2;
-      const x = Float32Array.from(rng.normals(n * h * w * cin));
-      const dy = Float32Array.from(rng.normals(n * oh * ow * cout));
-      const xt = tf.tensor4d(x, [n, h, w, cin]);
-      const dyt = tf.tensor4d(dy, [n, oh, ow, cout]);
-      const g = winogradWeightGradient(xt, dyt, pad);
-      assert.deepEqual(g.shape, [3, 3, cin, cout]);
-      const ref = weightGradReference(x, dy, n, h, w, cin, cout, pad);
-      const err = relError(g.dataSync() as Float32Array, ref, Math.max(...ref.map(Math.abs)));
-      assert.ok(err < 1e-5, `case ${k} (${n}×${h}×${w}, ${cin}→${cout}, pad ${pad}): error ${err}`);
-      tf.dispose([xt, dyt, g]);
+      checkWeightGradient(winogradWeightGradient, rng, [n, h, w, cin, cout, pad], `case ${k}`);
     }
   });
 }
@@ -363,20 +376,8 @@ test('weight gradient for any channel counts (padded to the kernel multiples, cr
     [2, 9, 7, 6, 11, 1],
     [1, 12, 10, 3, 5, 2],
     [1, 8, 8, 8, 16, 0],
-  ]) {
-    const oh = h + 2 * pad - 2;
-    const ow = w + 2 * pad - 2;
-    const x = Float32Array.from(rng.normals(n * h * w * cin));
-    const dy = Float32Array.from(rng.normals(n * oh * ow * cout));
-    const xt = tf.tensor4d(x, [n, h, w, cin]);
-    const dyt = tf.tensor4d(dy, [n, oh, ow, cout]);
-    const g = winogradWeightGradientChannels(xt, dyt, pad);
-    assert.deepEqual(g.shape, [3, 3, cin, cout]);
-    const ref = weightGradReference(x, dy, n, h, w, cin, cout, pad);
-    const err = relError(g.dataSync() as Float32Array, ref, Math.max(...ref.map(Math.abs)));
-    assert.ok(err < 1e-5, `${cin} → ${cout}, pad ${pad}: error ${err}`);
-    tf.dispose([xt, dyt, g]);
-  }
+  ])
+    checkWeightGradient(winogradWeightGradientChannels, rng, [n, h, w, cin, cout, pad], 'padded');
 });
 
 test('weight gradient: bad input is rejected with a clear error; a call leaves only its output', () => {
