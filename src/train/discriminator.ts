@@ -295,22 +295,20 @@ export function discriminatorConfigFromInitKwargs(kw: Record<string, unknown>): 
   };
 }
 
-/**
- * The official StyleGAN2 discriminator. Create with `createDiscriminator`, `loadDiscriminator` or
- * `discriminatorFromState`; free with `dispose()`.
- */
 /** One stage of `Discriminator.chain`. */
 export interface DiscriminatorStage {
   /** `b<res>` for a block, `b4` for the epilogue. */
   readonly name: string;
-  /** True when each sample's output depends on that sample's input only (every block). */
-  readonly perSample: boolean;
   /** The trainable parameters the stage reads (empty when all are frozen). */
   readonly params: tf.Variable[];
   /** State in → state out (the epilogue returns `[logits]`, [N, 1]). */
   run(state: tf.Tensor[]): tf.Tensor[];
 }
 
+/**
+ * The official StyleGAN2 discriminator. Create with `createDiscriminator`, `loadDiscriminator` or
+ * `discriminatorFromState`; free with `dispose()`.
+ */
 export class Discriminator {
   readonly config: ResolvedDiscriminatorConfig;
   /** Official constructor kwargs (snake_case, with `class_name`). */
@@ -324,6 +322,8 @@ export class Discriminator {
   private readonly entries: Entry[];
   /** The [1,3,3,1] filter as correlation taps (flipped: upfirdn2d convolves). */
   private readonly filter: FirFilter;
+  /** `stageParams`'s lists by stage name. */
+  private readonly stageParamLists = new Map<string, tf.Variable[]>();
   private disposed = false;
 
   /** Use the factory functions. `state` must hold every key of the layout with its shape. */
@@ -483,9 +483,15 @@ export class Discriminator {
     }
   }
 
-  /** Trainable parameters whose official name starts with one of `prefixes`. */
-  private paramsUnder(prefixes: string[]): tf.Variable[] {
-    return [...this.params].filter(([k]) => prefixes.some((p) => k.startsWith(p))).map(([, v]) => v);
+  /** The trainable parameters of stage `name` (`b<res>`, or `b4` with the label mapping), found once. */
+  private stageParams(name: string): tf.Variable[] {
+    let list = this.stageParamLists.get(name);
+    if (!list) {
+      const prefixes = name === 'b4' ? ['b4.', 'mapping.'] : [`${name}.`];
+      list = [...this.params].filter(([k]) => prefixes.some((p) => k.startsWith(p))).map(([, v]) => v);
+      this.stageParamLists.set(name, list);
+    }
+    return list;
   }
 
   /**
@@ -503,8 +509,7 @@ export class Discriminator {
     const skip = cfg.architecture === 'skip';
     const stages: DiscriminatorStage[] = blockResolutions(cfg).map((res) => ({
       name: `b${res}`,
-      perSample: true,
-      params: this.paramsUnder([`b${res}.`]),
+      params: this.stageParams(`b${res}`),
       run: (state: tf.Tensor[]): tf.Tensor[] => {
         let x: tf.Tensor4D | null = null;
         let image: tf.Tensor4D | null = null;
@@ -537,8 +542,7 @@ export class Discriminator {
     }));
     stages.push({
       name: 'b4',
-      perSample: false,
-      params: this.paramsUnder(['b4.', 'mapping.']),
+      params: this.stageParams('b4'),
       run: (state: tf.Tensor[]): tf.Tensor[] => {
         let x = state[0] as tf.Tensor4D;
         if (skip)

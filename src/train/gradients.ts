@@ -4,7 +4,9 @@
  * training forwards use (Sin and Cos of the Fourier-feature input layer; Sigmoid and Sign reach
  * the loss through softplus) and zero gradients for comparisons. (The Conv2D gradient, made of
  * forward convolutions, is `ensureGradients`'s.) On the wasm backend it also installs the faster `Identity`
- * and `LeakyRelu` kernels of `installWasmKernelOverrides` (same values).
+ * and `LeakyRelu` kernels of `installWasmKernelOverrides` (same values). Also the two places
+ * training reaches into tfjs's engine: gradients with respect to any tensors (`gradientsOf`) and
+ * a paused tape (`offTape`).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ensureGradients } from '../generator/ops/gradients.js';
@@ -74,4 +76,43 @@ export function ensureTrainingGradients(): Promise<void> {
     })();
   }
   return ready;
+}
+
+type EngineInternals = {
+  state: { gradientDepth: number; activeTape: unknown };
+  gradients(
+    f: () => tf.Tensor,
+    xs: tf.Tensor[],
+    dy?: tf.Tensor,
+    allowNoGradients?: boolean,
+  ): { value: tf.Tensor; grads: (tf.Tensor | undefined)[] };
+};
+
+/**
+ * ∂f/∂wrt for a scalar f() with respect to any tensors f reads, variables included (null where f
+ * does not reach one; f's value is freed). Nested inside another gradient, the backward is itself
+ * recorded (tfjs's higher-order gradients).
+ */
+export function gradientsOf(f: () => tf.Tensor, wrt: tf.Tensor[]): (tf.Tensor | null)[] {
+  const { value, grads } = (tf.engine() as unknown as EngineInternals).gradients(f, wrt, undefined, true);
+  value.dispose();
+  return grads.map((g) => g ?? null);
+}
+
+/**
+ * Run `f` with the engine's tape paused: what `f` computes is not recorded into the gradient
+ * being taken around it (its results count as constants there), and gradients `f` takes itself
+ * are first-order ones on a tape of their own.
+ */
+export function offTape<T>(f: () => T): T {
+  const state = (tf.engine() as unknown as EngineInternals).state;
+  const { gradientDepth, activeTape } = state;
+  state.gradientDepth = 0;
+  state.activeTape = null;
+  try {
+    return f();
+  } finally {
+    state.gradientDepth = gradientDepth;
+    state.activeTape = activeTape;
+  }
 }

@@ -21,7 +21,7 @@
  * of fresh latents (mapping without EMA updates).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { ensureTrainingGradients } from './gradients.js';
+import { ensureTrainingGradients, gradientsOf, offTape } from './gradients.js';
 import { installWasmKernelOverrides } from './wasm-kernel-overrides.js';
 import { discriminatorFeatureElements, type Discriminator } from './discriminator.js';
 import { Rng } from '../generator/rng.js';
@@ -167,24 +167,6 @@ function checkBatch(name: string, t: unknown, rank: number): tf.Tensor {
   return t;
 }
 
-/**
- * Run `f` with the engine's tape paused: what `f` computes is not recorded into the gradient
- * being taken around it (its results count as constants there), and gradients `f` takes itself
- * are first-order ones on a tape of their own.
- */
-function offTape<T>(f: () => T): T {
-  const state = (tf.engine() as unknown as { state: { gradientDepth: number; activeTape: unknown } }).state;
-  const { gradientDepth, activeTape } = state;
-  state.gradientDepth = 0;
-  state.activeTape = null;
-  try {
-    return f();
-  } finally {
-    state.gradientDepth = gradientDepth;
-    state.activeTape = activeTape;
-  }
-}
-
 /** Gradients of `f` with respect to `params`, keyed by official name (zeros where none). */
 function paramGrads(
   params: Map<string, tf.Variable>,
@@ -278,16 +260,12 @@ export async function lossPhase(
     offTape(() =>
       // D's weights are frozen here: its convs skip their weight gradients.
       withoutWeightGradients(() => {
-        const engine = tf.engine() as unknown as {
-          gradients(f: () => tf.Tensor, xs: tf.Tensor[]): { value: tf.Tensor; grads: tf.Tensor[] };
-        };
         let logits: tf.Tensor | null = null;
-        const { value, grads } = engine.gradients(() => {
+        const [dImg] = gradientsOf(() => {
           logits = tf.keep(runD(img, c));
           return loss(logits);
         }, [img]);
-        value.dispose();
-        return { logits: logits!, dImg: grads[0] };
+        return { logits: logits!, dImg: dImg! };
       }),
     );
 

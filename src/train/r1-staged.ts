@@ -25,6 +25,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { withoutWeightGradients } from './differentiable-conv.js';
+import { gradientsOf } from './gradients.js';
 
 /** What the staged R1 needs of a stage (`DiscriminatorStage` satisfies it). */
 export interface R1Stage {
@@ -44,15 +45,6 @@ export interface R1StagedResult {
   grads: Map<tf.Variable, tf.Tensor>;
 }
 
-type Engine = {
-  gradients(
-    f: () => tf.Tensor,
-    xs: tf.Tensor[],
-    dy?: tf.Tensor,
-    allowNoGradients?: boolean,
-  ): { value: tf.Tensor; grads: (tf.Tensor | undefined)[] };
-};
-
 /** Σ_i Σ a_i ⊙ b_i: the inner product of two states. */
 function inner(a: tf.Tensor[], b: tf.Tensor[]): tf.Scalar {
   let s: tf.Scalar | null = null;
@@ -61,16 +53,6 @@ function inner(a: tf.Tensor[], b: tf.Tensor[]): tf.Scalar {
     s = s ? (tf.add(s, p) as tf.Scalar) : p;
   });
   return s!;
-}
-
-/**
- * ∂f/∂wrt for a scalar f (null where f does not reach). Nested inside another gradient, the
- * backward is itself recorded (tfjs's higher-order gradients).
- */
-function gradsOf(f: () => tf.Tensor, wrt: tf.Tensor[]): (tf.Tensor | null)[] {
-  const { value, grads } = (tf.engine() as unknown as Engine).gradients(f, wrt, undefined, true);
-  value.dispose();
-  return grads.map((g) => g ?? null);
 }
 
 /** a + b where either may be missing (null: zero); frees the operands it replaces. */
@@ -184,7 +166,7 @@ export function r1StagedGradients(
     // 2. The first-order backward: u_K = ∂ΣE/∂h_K, then u_k = J_kᵀ u_{k+1}.
     u[K] = dense(
       withoutWeightGradients(() =>
-        gradsOf(() => {
+        gradientsOf(() => {
           logits = tf.keep(epilogue.run(h[K])[0]);
           return tf.sum(logits);
         }, h[K]),
@@ -195,7 +177,7 @@ export function r1StagedGradients(
       u[k] = overChunks(n, chunk(k), (rows) => {
         const hk = h[k].map(rows);
         const gs = withoutWeightGradients(() =>
-          gradsOf(() => inner(stages[k].run(hk), u[k + 1].map(rows)), hk),
+          gradientsOf(() => inner(stages[k].run(hk), u[k + 1].map(rows)), hk),
         );
         return { rows: dense(gs, hk), sums: [] };
       }).rows;
@@ -217,11 +199,11 @@ export function r1StagedGradients(
         const uk1 = u[k + 1].map(rows);
         const ubk = uBar[k].map(rows);
         const wrtH = k > 0 ? hk : []; // ∂/∂images is not needed
-        const gs = gradsOf(
+        const gs = gradientsOf(
           () =>
             inner(
               dense(
-                gradsOf(() => inner(st.run(hk), uk1), hk),
+                gradientsOf(() => inner(st.run(hk), uk1), hk),
                 hk,
               ),
               ubk,
@@ -246,11 +228,11 @@ export function r1StagedGradients(
 
     // 4. The epilogue's second order: h̄_K and θ̄_E.
     {
-      const gs = gradsOf(
+      const gs = gradientsOf(
         () =>
           inner(
             dense(
-              gradsOf(() => tf.sum(epilogue.run(h[K])[0]), h[K]),
+              gradientsOf(() => tf.sum(epilogue.run(h[K])[0]), h[K]),
               h[K],
             ),
             uBar[K],
@@ -269,7 +251,7 @@ export function r1StagedGradients(
         const r = overChunks(n, chunk(k), (rows) => {
           const hk = h[k].map(rows);
           const wrtH = k > 0 ? hk : [];
-          const gs = gradsOf(() => inner(st.run(hk), hBar[k + 1].map(rows)), [...wrtH, ...st.params]);
+          const gs = gradientsOf(() => inner(st.run(hk), hBar[k + 1].map(rows)), [...wrtH, ...st.params]);
           return { rows: dense(gs.slice(0, wrtH.length), wrtH), sums: gs.slice(wrtH.length) };
         });
         hBar[k] = hBar[k].map((t, i) => accumulate(t, r.rows[i])!);
